@@ -1,0 +1,121 @@
+/*
+ * The resolved book: metadata, parts and chapters, each chapter parsed
+ * once into a cmark tree whose headings carry unique ids and whose links
+ * carry their resolved targets.  Every back end reads this and nothing
+ * else; none of them changes it.
+ */
+#ifndef GUIDEBOOK_BOOK_H
+#define GUIDEBOOK_BOOK_H
+
+#include <stddef.h>
+#include <time.h>
+
+#include <cmark.h>
+
+#include "util.h"
+
+#define NO_PART ((size_t)-1)
+
+/* Attached to every HEADING node (cmark user data).  Owned by the doc. */
+struct heading {
+	cmark_node	*node;
+	int		 level;		/* 1 to 6 */
+	char		*id;		/* unique slug within the document */
+	char		*text;		/* plain text of the heading */
+};
+
+enum link_kind {
+	LINK_EXTERNAL,		/* absolute URL with a safe scheme */
+	LINK_DOC,		/* a document of this book (maybe the same) */
+	LINK_KEEP,		/* relative URL kept as written (render mode) */
+	LINK_DROP		/* unsafe or unresolved: render the text only */
+};
+
+struct doc;
+
+/* Attached to every LINK and IMAGE node (cmark user data). */
+struct link {
+	enum link_kind		 kind;
+	const struct doc	*doc;		/* LINK_DOC: target document */
+	const struct heading	*heading;	/* LINK_DOC: NULL for the top */
+};
+
+/* One Markdown file: the index or a chapter. */
+struct doc {
+	char		*path;		/* file name used in diagnostics */
+	char		*rel;		/* path relative to the index directory */
+	cmark_node	*root;
+	char		*title;		/* first level-1 heading, or fallback */
+	char		*man;		/* man page name */
+	char		**aliases;
+	size_t		 naliases;
+	char		*description;	/* one line for NAME and the TOC */
+	char		*date;		/* YYYY-MM-DD from front matter or NULL */
+	char		*xhtml;		/* document name inside the EPUB */
+	size_t		 part;		/* index into book.parts or NO_PART */
+	size_t		 number;	/* 1-based chapter number, 0: index */
+	struct heading	*heads;
+	size_t		 nheads;
+	struct link	**links;	/* every link annotation, for freeing */
+	size_t		 nlinks;
+	const struct doc **see_also;	/* chapters this one links to */
+	size_t		 nsee_also;
+};
+
+struct part {
+	char		*title;
+	char		*xhtml;		/* part page inside the EPUB */
+	size_t		 first;		/* first chapter */
+	size_t		 count;
+};
+
+struct book {
+	int		 standalone;	/* render mode: one document, no index */
+	char		*dir;		/* directory of the index */
+	struct doc	 index;
+	struct doc	*chapters;
+	size_t		 nchapters;
+	struct part	*parts;
+	size_t		 nparts;
+
+	/* Metadata, from the index's front matter or derived. */
+	char		*title;
+	char		*subtitle;
+	char		*language;
+	char		**authors;
+	size_t		 nauthors;
+	char		*version;
+	char		*identifier;
+	char		*date;		/* YYYY-MM-DD */
+	char		*manual;	/* man(7) .TH manual name */
+	char		*stylesheet;	/* path relative to cwd, or NULL */
+	char		*cover;		/* path relative to cwd, or NULL */
+	time_t		 epoch;		/* SOURCE_DATE_EPOCH or now */
+};
+
+/*
+ * Load the index at path and every chapter it lists; resolve heading
+ * ids and links.  Diagnostics go to stderr; returns 0, or -1 when an
+ * error was reported.  The book must be freed with book_free either way.
+ */
+int	book_load(struct book *, const char *path, time_t epoch);
+
+/*
+ * Load one Markdown document (path NULL: standard input) as a book with
+ * no chapters, for render mode.
+ */
+int	book_load_single(struct book *, const char *path, time_t epoch);
+
+void	book_free(struct book *);
+
+/* Plain text of an inline subtree (text and code, breaks as spaces). */
+void	book_node_text(cmark_node *, struct buf *);
+
+/* The heading or link annotation of a node, or NULL. */
+const struct heading	*node_heading(cmark_node *);
+const struct link	*node_link(cmark_node *);
+
+/* The document's first level-1 heading node, or NULL. */
+cmark_node	*doc_title_node(const struct doc *);
+
+#endif

@@ -1,0 +1,803 @@
+/*
+ * EPUB 3 writer.  Every XML file is a libxml2 tree; the archive is
+ * built in memory with libzip (mimetype first and stored, timestamps
+ * from the book's epoch in UTC) so that callers decide where the bytes
+ * go.  Generated pages: cover, title page, nav (the contents page, in
+ * the spine) and one page per part.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <libxml/tree.h>
+#include <zip.h>
+
+#include "epub.h"
+#include "uuid.h"
+#include "xhtml.h"
+
+#define OPF_NS	"http://www.idpf.org/2007/opf"
+#define DC_NS	"http://purl.org/dc/elements/1.1/"
+#define NCX_NS	"http://www.daisy.org/z3986/2005/ncx/"
+#define OCF_NS	"urn:oasis:names:tc:opendocument:xmlns:container"
+
+#define CSS_NAME "style.css"
+
+/* Used when the book names no stylesheet. */
+static const char default_css[] =
+"body { margin: 0 0.5em; line-height: 1.4; }\n"
+"h1, h2, h3, h4 { line-height: 1.2; page-break-after: avoid; }\n"
+"pre { white-space: pre-wrap; overflow-wrap: anywhere; "
+"word-wrap: break-word; font-size: 0.85em; margin: 0.8em 0 0.8em 1em; }\n"
+"pre.output { border-left: 0.2em solid; padding-left: 0.6em; }\n"
+"code { font-family: monospace; }\n"
+"blockquote { margin: 0.8em 1.5em; }\n"
+"nav ol { list-style-type: none; }\n";
+
+struct entry {
+	char		*name;
+	char		*data;
+	size_t		 len;
+	int		 store;		/* no compression */
+};
+
+struct ep {
+	const struct book	*b;
+	const struct epub_opts	*o;
+	struct entry		*e;
+	size_t			 n;
+	xmlDocPtr		 opf;
+	xmlNodePtr		 meta, manifest, spine;
+	xmlNsPtr		 dc;
+	char			 uuid[48];
+	size_t			 play;		/* NCX playOrder */
+	int			 has_cover;
+};
+
+static void
+add_entry(struct ep *ep, const char *name, char *data, size_t len,
+    int store)
+{
+	ep->e = xreallocarray(ep->e, ep->n + 1, sizeof(*ep->e));
+	ep->e[ep->n].name = xstrdup(name);
+	ep->e[ep->n].data = data;
+	ep->e[ep->n].len = len;
+	ep->e[ep->n].store = store;
+	ep->n++;
+}
+
+/* Serialise and add an XML document under EPUB/ (or as named). */
+static void
+add_xml(struct ep *ep, const char *name, xmlDocPtr doc, int format)
+{
+	xmlChar	*mem;
+	int	 len;
+	char	*copy;
+
+	xmlDocDumpFormatMemoryEnc(doc, &mem, &len, "UTF-8", format);
+	copy = xmalloc((size_t)len + 1);
+	memcpy(copy, mem, (size_t)len);
+	copy[len] = '\0';
+	xmlFree(mem);
+	xmlFreeDoc(doc);
+	add_entry(ep, name, copy, (size_t)len, 0);
+}
+
+static xmlNodePtr
+child(xmlNodePtr parent, xmlNsPtr ns, const char *name, const char *text)
+{
+	xmlNodePtr	 el;
+
+	el = xmlNewChild(parent, ns, BAD_CAST name, NULL);
+	if (text != NULL)
+		xmlAddChild(el, xmlNewText(BAD_CAST text));
+	return el;
+}
+
+static void
+prop(xmlNodePtr el, const char *name, const char *value)
+{
+	xmlSetProp(el, BAD_CAST name, BAD_CAST value);
+}
+
+static void
+epub_type(xmlNodePtr el, const char *type)
+{
+	xmlNsPtr	 ns;
+
+	ns = xmlSearchNs(el->doc, el, BAD_CAST "epub");
+	xmlSetNsProp(el, ns, BAD_CAST "type", BAD_CAST type);
+}
+
+static void
+manifest_item(struct ep *ep, const char *id, const char *href,
+    const char *type, const char *props)
+{
+	xmlNodePtr	 it;
+
+	it = child(ep->manifest, NULL, "item", NULL);
+	prop(it, "id", id);
+	prop(it, "href", href);
+	prop(it, "media-type", type);
+	if (props != NULL)
+		prop(it, "properties", props);
+}
+
+static void
+spine_item(struct ep *ep, const char *idref)
+{
+	xmlNodePtr	 it;
+
+	it = child(ep->spine, NULL, "itemref", NULL);
+	prop(it, "idref", idref);
+}
+
+/* An XHTML page of the book: manifest, spine, archive. */
+static void
+add_page(struct ep *ep, const char *id, const char *href, xmlDocPtr doc,
+    const char *props, int in_spine)
+{
+	char	*name;
+
+	manifest_item(ep, id, href, "application/xhtml+xml", props);
+	if (in_spine)
+		spine_item(ep, id);
+	name = xasprintf("EPUB/%s", href);
+	add_xml(ep, name, doc, 0);
+	free(name);
+}
+
+static void
+meta_property(struct ep *ep, const char *property, const char *value,
+    const char *refines)
+{
+	xmlNodePtr	 m;
+
+	m = child(ep->meta, NULL, "meta", value);
+	prop(m, "property", property);
+	if (refines != NULL)
+		prop(m, "refines", refines);
+}
+
+static void
+opf_start(struct ep *ep)
+{
+	const struct book	*b = ep->b;
+	xmlNodePtr		 root, el;
+	xmlNsPtr		 ns;
+	struct tm		 tm;
+	char			 when[32], id[32];
+	char			*name;
+	size_t			 i;
+
+	ep->opf = xmlNewDoc(BAD_CAST "1.0");
+	root = xmlNewDocNode(ep->opf, NULL, BAD_CAST "package", NULL);
+	xmlDocSetRootElement(ep->opf, root);
+	ns = xmlNewNs(root, BAD_CAST OPF_NS, NULL);
+	xmlSetNs(root, ns);
+	prop(root, "version", "3.0");
+	prop(root, "unique-identifier", "book-id");
+	xmlNodeSetLang(root, BAD_CAST b->language);
+
+	ep->meta = child(root, NULL, "metadata", NULL);
+	ep->dc = xmlNewNs(ep->meta, BAD_CAST DC_NS, BAD_CAST "dc");
+
+	name = xstrdup(b->identifier ? b->identifier : b->title);
+	uuid_v5(name, ep->uuid + 9);
+	memcpy(ep->uuid, "urn:uuid:", 9);
+	free(name);
+	el = child(ep->meta, ep->dc, "identifier", ep->uuid);
+	prop(el, "id", "book-id");
+	el = child(ep->meta, ep->dc, "title", b->title);
+	prop(el, "id", "title");
+	meta_property(ep, "title-type", "main", "#title");
+	if (b->subtitle != NULL) {
+		el = child(ep->meta, ep->dc, "title", b->subtitle);
+		prop(el, "id", "subtitle");
+		meta_property(ep, "title-type", "subtitle", "#subtitle");
+	}
+	child(ep->meta, ep->dc, "language", b->language);
+	for (i = 0; i < b->nauthors; i++) {
+		snprintf(id, sizeof(id), "creator-%zu", i + 1);
+		el = child(ep->meta, ep->dc, "creator", b->authors[i]);
+		prop(el, "id", id);
+		memmove(id + 1, id, strlen(id) + 1);
+		id[0] = '#';
+		el = child(ep->meta, NULL, "meta", "aut");
+		prop(el, "refines", id);
+		prop(el, "property", "role");
+		prop(el, "scheme", "marc:relators");
+	}
+	child(ep->meta, ep->dc, "date", b->date);
+	if (b->version != NULL) {
+		name = xasprintf("Version %s", b->version);
+		child(ep->meta, ep->dc, "description", name);
+		free(name);
+	}
+	gmtime_r(&b->epoch, &tm);
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	meta_property(ep, "dcterms:modified", when, NULL);
+
+	ep->manifest = child(root, NULL, "manifest", NULL);
+	ep->spine = child(root, NULL, "spine", NULL);
+	prop(ep->spine, "toc", "ncx");
+}
+
+/* Accessibility metadata, from what the book holds. */
+static void
+opf_a11y(struct ep *ep)
+{
+	meta_property(ep, "schema:accessMode", "textual", NULL);
+	if (ep->has_cover)
+		meta_property(ep, "schema:accessMode", "visual", NULL);
+	meta_property(ep, "schema:accessModeSufficient", "textual", NULL);
+	meta_property(ep, "schema:accessibilityFeature",
+	    "structuralNavigation", NULL);
+	meta_property(ep, "schema:accessibilityFeature", "tableOfContents",
+	    NULL);
+	meta_property(ep, "schema:accessibilityFeature", "readingOrder",
+	    NULL);
+	meta_property(ep, "schema:accessibilityFeature",
+	    "displayTransformability", NULL);
+	if (ep->has_cover)
+		meta_property(ep, "schema:accessibilityFeature",
+		    "alternativeText", NULL);
+	meta_property(ep, "schema:accessibilityHazard", "none", NULL);
+	meta_property(ep, "schema:accessibilitySummary",
+	    ep->has_cover ?
+	    "Text with headings, a table of contents and a logical reading "
+	    "order. Code examples are text. The cover image has a text "
+	    "alternative; no other images." :
+	    "Text with headings, a table of contents and a logical reading "
+	    "order. Code examples are text. No images.", NULL);
+}
+
+static int
+read_resource(const char *path, char **data, size_t *len)
+{
+	return file_read(path, data, len);
+}
+
+/* The cover: the image and a page that shows it. */
+static int
+add_cover(struct ep *ep)
+{
+	const struct book	*b = ep->b;
+	char			*data;
+	size_t			 len;
+	const char		*type, *name;
+	xmlDocPtr		 doc;
+	xmlNodePtr		 body, sec, img, m;
+
+	if (read_resource(b->cover, &data, &len) == -1)
+		return -1;
+	if (len > 8 && memcmp(data, "\x89PNG\r\n\x1a\n", 8) == 0) {
+		type = "image/png";
+		name = "cover.png";
+	} else if (len > 3 && memcmp(data, "\xFF\xD8\xFF", 3) == 0) {
+		type = "image/jpeg";
+		name = "cover.jpg";
+	} else {
+		diag_error(b->cover, 0, 0, "the cover is neither PNG nor JPEG");
+		free(data);
+		return -1;
+	}
+	ep->has_cover = 1;
+	manifest_item(ep, "cover-image", name, type, "cover-image");
+	m = child(ep->meta, NULL, "meta", NULL);
+	prop(m, "name", "cover");
+	prop(m, "content", "cover-image");
+	{
+		char *full = xasprintf("EPUB/%s", name);
+		add_entry(ep, full, data, len, 1);
+		free(full);
+	}
+	doc = xhtml_skeleton(b, b->title, CSS_NAME, XHTML_EPUB, &body);
+	sec = child(body, NULL, "section", NULL);
+	epub_type(sec, "cover");
+	prop(sec, "class", "cover");
+	img = child(sec, NULL, "img", NULL);
+	prop(img, "src", name);
+	{
+		char *alt = xasprintf("Cover of %s", b->title);
+		prop(img, "alt", alt);
+		free(alt);
+	}
+	prop(img, "role", "doc-cover");
+	xhtml_nl(body);
+	add_page(ep, "cover", "cover.xhtml", doc, NULL, 1);
+	return 0;
+}
+
+static void
+add_title_page(struct ep *ep)
+{
+	const struct book	*b = ep->b;
+	xmlDocPtr		 doc;
+	xmlNodePtr		 body, sec, el;
+	size_t			 i;
+	char			*s;
+
+	doc = xhtml_skeleton(b, b->title, CSS_NAME, XHTML_EPUB, &body);
+	sec = child(body, NULL, "section", NULL);
+	epub_type(sec, "titlepage");
+	prop(sec, "class", "titlepage");
+	xhtml_nl(sec);
+	el = child(sec, NULL, "h1", b->title);
+	prop(el, "class", "title");
+	xhtml_nl(sec);
+	if (b->subtitle != NULL) {
+		el = child(sec, NULL, "p", b->subtitle);
+		prop(el, "class", "subtitle");
+		xhtml_nl(sec);
+	}
+	for (i = 0; i < b->nauthors; i++) {
+		el = child(sec, NULL, "p", b->authors[i]);
+		prop(el, "class", "author");
+		xhtml_nl(sec);
+	}
+	s = b->version ? xasprintf("Version %s, %s", b->version, b->date) :
+	    xstrdup(b->date);
+	el = child(sec, NULL, "p", s);
+	prop(el, "class", "edition");
+	free(s);
+	xhtml_nl(sec);
+	xhtml_nl(body);
+	add_page(ep, "title-page", "title.xhtml", doc, NULL, 1);
+}
+
+static void
+add_part_page(struct ep *ep, size_t p)
+{
+	const struct book	*b = ep->b;
+	const struct part	*part = &b->parts[p];
+	const struct doc	*d;
+	xmlDocPtr		 doc;
+	xmlNodePtr		 body, sec, ul, li, a;
+	char			 id[32];
+	size_t			 i;
+
+	doc = xhtml_skeleton(b, part->title, CSS_NAME, XHTML_EPUB, &body);
+	sec = child(body, NULL, "section", NULL);
+	epub_type(sec, "part");
+	prop(sec, "role", "doc-part");
+	prop(sec, "class", "part");
+	prop(sec, "aria-labelledby", "part-title");
+	xhtml_nl(sec);
+	a = child(sec, NULL, "h1", part->title);
+	prop(a, "id", "part-title");
+	xhtml_nl(sec);
+	ul = child(sec, NULL, "ul", NULL);
+	prop(ul, "class", "part-contents");
+	xhtml_nl(ul);
+	for (i = part->first; i < part->first + part->count; i++) {
+		d = &b->chapters[i];
+		li = child(ul, NULL, "li", NULL);
+		a = child(li, NULL, "a", d->title);
+		prop(a, "href", d->xhtml);
+		if (d->description != NULL && strcmp(d->description,
+		    d->title) != 0) {
+			xmlAddChild(li, xmlNewText(BAD_CAST ": "));
+			xmlAddChild(li, xmlNewText(BAD_CAST d->description));
+		}
+		xhtml_nl(ul);
+	}
+	xhtml_nl(sec);
+	xhtml_nl(body);
+	snprintf(id, sizeof(id), "part-%02zu", p + 1);
+	add_page(ep, id, part->xhtml, doc, NULL, 1);
+}
+
+/*
+ * Navigation trees.  The same walk builds nav.xhtml (nested ol) and
+ * toc.ncx (nested navPoint); a tree_ops pair says how to add an entry.
+ */
+struct navtree {
+	int		 ncx;
+	xmlNodePtr	 root;		/* ol, or navMap */
+	size_t		*play;
+};
+
+/* Add an entry under parent (an li or navPoint; NULL for the root). */
+static xmlNodePtr
+nav_add(struct navtree *t, xmlNodePtr parent, const char *label,
+    const char *href)
+{
+	xmlNodePtr	 list, li, el;
+	char		 buf[32];
+
+	if (t->ncx) {
+		li = child(parent ? parent : t->root, NULL, "navPoint", NULL);
+		++*t->play;
+		snprintf(buf, sizeof(buf), "nav-%zu", *t->play);
+		prop(li, "id", buf);
+		snprintf(buf, sizeof(buf), "%zu", *t->play);
+		prop(li, "playOrder", buf);
+		el = child(li, NULL, "navLabel", NULL);
+		child(el, NULL, "text", label);
+		el = child(li, NULL, "content", NULL);
+		prop(el, "src", href);
+		return li;
+	}
+	if (parent == NULL)
+		list = t->root;
+	else {
+		/* An li holds at most one ol, after its link. */
+		for (list = parent->children; list != NULL; list = list->next)
+			if (list->type == XML_ELEMENT_NODE &&
+			    strcmp((const char *)list->name, "ol") == 0)
+				break;
+		if (list == NULL)
+			list = child(parent, NULL, "ol", NULL);
+	}
+	li = child(list, NULL, "li", NULL);
+	el = child(li, NULL, "a", label);
+	prop(el, "href", href);
+	return li;
+}
+
+/* A chapter and its sections, down to opts->toc_depth levels. */
+static void
+nav_chapter(struct ep *ep, struct navtree *t, xmlNodePtr parent,
+    const struct doc *d)
+{
+	struct {
+		int		 level;
+		xmlNodePtr	 node;
+	} stack[8];
+	const struct heading	*h;
+	cmark_node		*title = doc_title_node(d);
+	size_t			 n = 1, i;
+	int			 level;
+	char			*href;
+
+	stack[0].level = 1;
+	stack[0].node = nav_add(t, parent, d->title, d->xhtml);
+	for (i = 0; i < d->nheads; i++) {
+		h = &d->heads[i];
+		if (h->node == title)
+			continue;
+		level = h->level < 2 ? 2 : h->level;
+		if (level > 1 + ep->o->toc_depth)
+			continue;
+		while (n > 1 && stack[n - 1].level >= level)
+			n--;
+		href = xasprintf("%s#%s", d->xhtml, h->id);
+		stack[n].level = level;
+		stack[n].node = nav_add(t, stack[n - 1].node, h->text, href);
+		n++;
+		free(href);
+	}
+}
+
+static void
+nav_book(struct ep *ep, struct navtree *t)
+{
+	const struct book	*b = ep->b;
+	xmlNodePtr		 part = NULL;
+	size_t			 i, p = NO_PART;
+
+	nav_add(t, NULL, b->index.title, b->index.xhtml);
+	for (i = 0; i < b->nchapters; i++) {
+		const struct doc *d = &b->chapters[i];
+
+		if (d->part != p) {
+			p = d->part;
+			part = p == NO_PART ? NULL : nav_add(t, NULL,
+			    b->parts[p].title, b->parts[p].xhtml);
+		}
+		nav_chapter(ep, t, part, d);
+	}
+}
+
+static void
+add_nav(struct ep *ep, const char *first_chapter)
+{
+	const struct book	*b = ep->b;
+	struct navtree		 t;
+	xmlDocPtr		 doc;
+	xmlNodePtr		 body, nav, ol, li, a;
+	size_t			 play = 0;
+
+	doc = xhtml_skeleton(b, "Contents", CSS_NAME, XHTML_EPUB, &body);
+	nav = child(body, NULL, "nav", NULL);
+	epub_type(nav, "toc");
+	prop(nav, "id", "toc");
+	prop(nav, "role", "doc-toc");
+	prop(nav, "aria-labelledby", "toc-title");
+	a = child(nav, NULL, "h1", "Contents");
+	prop(a, "id", "toc-title");
+	memset(&t, 0, sizeof(t));
+	t.root = child(nav, NULL, "ol", NULL);
+	t.play = &play;
+	nav_book(ep, &t);
+	xhtml_nl(body);
+
+	nav = child(body, NULL, "nav", NULL);
+	epub_type(nav, "landmarks");
+	prop(nav, "hidden", "hidden");
+	prop(nav, "aria-label", "Landmarks");
+	ol = child(nav, NULL, "ol", NULL);
+	if (ep->has_cover) {
+		li = child(ol, NULL, "li", NULL);
+		a = child(li, NULL, "a", "Cover");
+		epub_type(a, "cover");
+		prop(a, "href", "cover.xhtml");
+	}
+	li = child(ol, NULL, "li", NULL);
+	a = child(li, NULL, "a", "Title Page");
+	epub_type(a, "titlepage");
+	prop(a, "href", "title.xhtml");
+	li = child(ol, NULL, "li", NULL);
+	a = child(li, NULL, "a", "Contents");
+	epub_type(a, "toc");
+	prop(a, "href", "nav.xhtml");
+	li = child(ol, NULL, "li", NULL);
+	a = child(li, NULL, "a", "Start of Content");
+	epub_type(a, "bodymatter");
+	prop(a, "href", first_chapter);
+	xhtml_nl(body);
+	add_page(ep, "nav", "nav.xhtml", doc, "nav", 1);
+}
+
+static void
+add_ncx(struct ep *ep)
+{
+	const struct book	*b = ep->b;
+	struct navtree		 t;
+	xmlDocPtr		 doc;
+	xmlNodePtr		 root, head, m, el;
+	size_t			 play = 0;
+	char			 depth[16];
+
+	doc = xmlNewDoc(BAD_CAST "1.0");
+	root = xmlNewDocNode(doc, NULL, BAD_CAST "ncx", NULL);
+	xmlDocSetRootElement(doc, root);
+	xmlSetNs(root, xmlNewNs(root, BAD_CAST NCX_NS, NULL));
+	prop(root, "version", "2005-1");
+	xmlNodeSetLang(root, BAD_CAST b->language);
+	head = child(root, NULL, "head", NULL);
+	el = child(root, NULL, "docTitle", NULL);
+	child(el, NULL, "text", b->title);
+	memset(&t, 0, sizeof(t));
+	t.ncx = 1;
+	t.root = child(root, NULL, "navMap", NULL);
+	t.play = &play;
+	nav_book(ep, &t);
+
+	m = child(head, NULL, "meta", NULL);
+	prop(m, "name", "dtb:uid");
+	prop(m, "content", ep->uuid);
+	m = child(head, NULL, "meta", NULL);
+	prop(m, "name", "dtb:depth");
+	snprintf(depth, sizeof(depth), "%d", ep->b->nparts ? 2 +
+	    ep->o->toc_depth : 1 + ep->o->toc_depth);
+	prop(m, "content", depth);
+	m = child(head, NULL, "meta", NULL);
+	prop(m, "name", "dtb:totalPageCount");
+	prop(m, "content", "0");
+	m = child(head, NULL, "meta", NULL);
+	prop(m, "name", "dtb:maxPageNumber");
+	prop(m, "content", "0");
+	manifest_item(ep, "ncx", "toc.ncx", "application/x-dtbncx+xml", NULL);
+	add_xml(ep, "EPUB/toc.ncx", doc, 1);
+}
+
+static void
+add_container(struct ep *ep)
+{
+	xmlDocPtr	 doc;
+	xmlNodePtr	 root, files, f;
+
+	doc = xmlNewDoc(BAD_CAST "1.0");
+	root = xmlNewDocNode(doc, NULL, BAD_CAST "container", NULL);
+	xmlDocSetRootElement(doc, root);
+	xmlSetNs(root, xmlNewNs(root, BAD_CAST OCF_NS, NULL));
+	prop(root, "version", "1.0");
+	files = child(root, NULL, "rootfiles", NULL);
+	f = child(files, NULL, "rootfile", NULL);
+	prop(f, "full-path", "EPUB/package.opf");
+	prop(f, "media-type", "application/oebps-package+xml");
+	add_xml(ep, "META-INF/container.xml", doc, 1);
+}
+
+static int
+add_css(struct ep *ep)
+{
+	char	*data;
+	size_t	 len;
+
+	if (ep->b->stylesheet != NULL) {
+		if (read_resource(ep->b->stylesheet, &data, &len) == -1)
+			return -1;
+	} else {
+		len = sizeof(default_css) - 1;
+		data = xstrndup(default_css, len);
+	}
+	manifest_item(ep, "css", CSS_NAME, "text/css", NULL);
+	add_entry(ep, "EPUB/" CSS_NAME, data, len, 0);
+	return 0;
+}
+
+static void
+add_chapters(struct ep *ep)
+{
+	const struct book	*b = ep->b;
+	xmlDocPtr		 doc;
+	char			 id[32];
+	size_t			 i;
+
+	doc = xhtml_document(b, &b->index, CSS_NAME, XHTML_EPUB,
+	    "introduction", "doc-introduction");
+	add_page(ep, "contents", b->index.xhtml, doc, NULL, 1);
+	for (i = 0; i < b->nchapters; i++) {
+		const struct doc *d = &b->chapters[i];
+
+		if (d->part != NO_PART && b->parts[d->part].first == i)
+			add_part_page(ep, d->part);
+		doc = xhtml_document(b, d, CSS_NAME, XHTML_EPUB, "chapter",
+		    "doc-chapter");
+		snprintf(id, sizeof(id), "chapter-%03zu", i + 1);
+		add_page(ep, id, d->xhtml, doc, NULL, 1);
+	}
+}
+
+static void
+add_guide(struct ep *ep, const char *first)
+{
+	xmlNodePtr	 guide, r;
+
+	guide = child(xmlDocGetRootElement(ep->opf), NULL, "guide", NULL);
+	if (ep->has_cover) {
+		r = child(guide, NULL, "reference", NULL);
+		prop(r, "type", "cover");
+		prop(r, "title", "Cover");
+		prop(r, "href", "cover.xhtml");
+	}
+	r = child(guide, NULL, "reference", NULL);
+	prop(r, "type", "toc");
+	prop(r, "title", "Contents");
+	prop(r, "href", "nav.xhtml");
+	r = child(guide, NULL, "reference", NULL);
+	prop(r, "type", "text");
+	prop(r, "title", "Start of Content");
+	prop(r, "href", first);
+}
+
+/* DOS date and time of the epoch, in UTC (never the local zone). */
+static void
+dos_time(time_t t, zip_uint16_t *dtime, zip_uint16_t *ddate)
+{
+	struct tm	 tm;
+
+	gmtime_r(&t, &tm);
+	if (tm.tm_year < 80) {
+		tm.tm_year = 80;
+		tm.tm_mon = 0;
+		tm.tm_mday = 1;
+		tm.tm_hour = tm.tm_min = tm.tm_sec = 0;
+	} else if (tm.tm_year > 207) {
+		tm.tm_year = 207;
+		tm.tm_mon = 11;
+		tm.tm_mday = 31;
+		tm.tm_hour = 23;
+		tm.tm_min = 59;
+		tm.tm_sec = 58;
+	}
+	*dtime = (zip_uint16_t)((tm.tm_hour << 11) | (tm.tm_min << 5) |
+	    (tm.tm_sec / 2));
+	*ddate = (zip_uint16_t)(((tm.tm_year - 80) << 9) |
+	    ((tm.tm_mon + 1) << 5) | tm.tm_mday);
+}
+
+static int
+zip_entries(struct ep *ep, char **out, size_t *outlen)
+{
+	zip_error_t	 err;
+	zip_source_t	*src, *fs;
+	zip_t		*za;
+	zip_stat_t	 st;
+	zip_int64_t	 idx;
+	zip_uint16_t	 dtime, ddate;
+	size_t		 i;
+	char		*data = NULL;
+	int		 rc = -1;
+
+	zip_error_init(&err);
+	if ((src = zip_source_buffer_create(NULL, 0, 0, &err)) == NULL)
+		goto fail;
+	if ((za = zip_open_from_source(src, ZIP_TRUNCATE, &err)) == NULL) {
+		zip_source_free(src);
+		goto fail;
+	}
+	zip_source_keep(src);
+	dos_time(ep->b->epoch, &dtime, &ddate);
+	for (i = 0; i < ep->n; i++) {
+		fs = zip_source_buffer(za, ep->e[i].data, ep->e[i].len, 0);
+		if (fs == NULL)
+			goto zfail;
+		idx = zip_file_add(za, ep->e[i].name, fs, ZIP_FL_ENC_UTF_8);
+		if (idx < 0) {
+			zip_source_free(fs);
+			goto zfail;
+		}
+		if (zip_set_file_compression(za, (zip_uint64_t)idx,
+		    ep->e[i].store ? ZIP_CM_STORE : ZIP_CM_DEFLATE, 9) ||
+		    zip_file_set_dostime(za, (zip_uint64_t)idx, dtime, ddate,
+		    0) == -1)
+			goto zfail;
+	}
+	if (zip_close(za) == -1)
+		goto zfail;
+	if (zip_source_stat(src, &st) == -1 || zip_source_open(src) == -1)
+		goto sfail;
+	data = xmalloc(st.size ? st.size : 1);
+	if (zip_source_read(src, data, st.size) != (zip_int64_t)st.size) {
+		zip_source_close(src);
+		goto sfail;
+	}
+	zip_source_close(src);
+	zip_source_free(src);
+	*out = data;
+	*outlen = st.size;
+	return 0;
+zfail:
+	diag_error(NULL, 0, 0, "cannot build the archive: %s",
+	    zip_strerror(za));
+	zip_discard(za);
+	zip_source_free(src);
+	return rc;
+sfail:
+	diag_error(NULL, 0, 0, "cannot read the archive back: %s",
+	    zip_error_strerror(zip_source_error(src)));
+	free(data);
+	zip_source_free(src);
+	return rc;
+fail:
+	diag_error(NULL, 0, 0, "cannot create the archive: %s",
+	    zip_error_strerror(&err));
+	zip_error_fini(&err);
+	return rc;
+}
+
+int
+epub_build(const struct book *b, const struct epub_opts *o, char **data,
+    size_t *len)
+{
+	struct ep	 ep;
+	const char	*first;
+	size_t		 i;
+	int		 rc = -1;
+
+	memset(&ep, 0, sizeof(ep));
+	ep.b = b;
+	ep.o = o;
+	add_entry(&ep, "mimetype", xstrdup("application/epub+zip"), 20, 1);
+	add_container(&ep);
+	opf_start(&ep);
+	if (add_css(&ep) == -1)
+		goto out;
+	if (b->cover != NULL && add_cover(&ep) == -1)
+		goto out;
+	opf_a11y(&ep);
+	add_title_page(&ep);
+	first = b->nchapters ? b->chapters[0].xhtml : b->index.xhtml;
+	if (b->nchapters && b->chapters[0].part != NO_PART)
+		first = b->parts[b->chapters[0].part].xhtml;
+	add_nav(&ep, first);
+	add_chapters(&ep);
+	add_ncx(&ep);
+	add_guide(&ep, first);
+	add_xml(&ep, "EPUB/package.opf", ep.opf, 1);
+	ep.opf = NULL;
+	rc = zip_entries(&ep, data, len);
+out:
+	if (ep.opf != NULL)
+		xmlFreeDoc(ep.opf);
+	for (i = 0; i < ep.n; i++) {
+		free(ep.e[i].name);
+		free(ep.e[i].data);
+	}
+	free(ep.e);
+	return rc;
+}

@@ -1,0 +1,461 @@
+/*
+ * guidebook: compile a book of CommonMark guides into an EPUB 3 book and
+ * man(7) pages.  This file alone knows the command line and the exit
+ * status: 0 success, 1 bad input, 2 bad usage, 3 out of memory.
+ */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <libxml/parser.h>
+#include <libxml/xmlerror.h>
+
+#include "book.h"
+#include "epub.h"
+#include "examples.h"
+#include "roff.h"
+#include "xhtml.h"
+
+#ifndef GUIDEBOOK_VERSION
+#define GUIDEBOOK_VERSION "unknown"
+#endif
+
+enum { EXIT_INPUT = 1, EXIT_USAGE = 2 };
+
+enum {
+	OPT_STRICT = 256, OPT_TOC_DEPTH, OPT_STYLESHEET, OPT_ONLY,
+	OPT_DEPFILE, OPT_DEPTARGET
+};
+
+struct opts {
+	const char	*output;
+	const char	*to;
+	const char	*stylesheet;
+	const char	*depfile;
+	const char	*deptarget;
+	const char	**only;
+	size_t		 nonly;
+	int		 toc_depth;
+};
+
+static void
+usage(FILE *f)
+{
+	fputs(
+"usage: guidebook epub [--strict] [--toc-depth N] [--stylesheet FILE]\n"
+"                      [--depfile FILE [--deptarget T]] -o OUT.epub INDEX.md\n"
+"       guidebook man [--strict] [--only FILE.md]... [--depfile FILE\n"
+"                     [--deptarget T]] -o OUTDIR INDEX.md\n"
+"       guidebook render -t xhtml|man [--strict] [FILE.md]\n"
+"       guidebook examples [--strict] -o OUTDIR INDEX.md\n"
+"       guidebook --help | --version\n", f);
+}
+
+static void
+help(void)
+{
+	usage(stdout);
+	fputs(
+"\n"
+"Compile a book of CommonMark guides, listed by INDEX.md, into one\n"
+"EPUB 3 file or one man(7) page per guide.\n"
+"\n"
+"commands:\n"
+"  epub       write the whole book as one EPUB 3 file\n"
+"  man        write OUTDIR/man7/NAME.7 for the index and every chapter,\n"
+"             and a .so page for every alias\n"
+"  render     turn one Markdown document (standard input if none)\n"
+"             into XHTML or man(7) on standard output\n"
+"  examples   write the book's code examples and examples.tsv to OUTDIR\n"
+"\n"
+"options:\n"
+"  -o, --output PATH    output file (epub) or directory (man, examples)\n"
+"  -t, --to FORMAT      render: xhtml or man\n"
+"      --strict         treat warnings as errors (exit status 1)\n"
+"      --toc-depth N    heading levels below a chapter in the table of\n"
+"                       contents (0 to 5, default 2)\n"
+"      --stylesheet F   use F instead of the index's stylesheet\n"
+"      --only FILE.md   man: write only the pages of these documents\n"
+"      --depfile F      write make(1) dependencies of the output to F\n"
+"      --deptarget T    the target named in the depfile (default: -o)\n"
+"  -h, --help           show this help\n"
+"  -V, --version        show the version\n"
+"\n"
+"Dates come from SOURCE_DATE_EPOCH when it is set.  See guidebook(1).\n",
+	    stdout);
+}
+
+/* libxml2 reports problems of raw HTML through us, or not at all. */
+static void
+xml_quiet(void *ctx, const char *msg, ...)
+{
+	(void)ctx;
+	(void)msg;
+}
+
+static void
+xml_quiet_structured(void *ctx, xmlErrorPtr err)
+{
+	(void)ctx;
+	(void)err;
+}
+
+static int
+get_epoch(time_t *out)
+{
+	const char	*s = getenv("SOURCE_DATE_EPOCH");
+	char		*end;
+	long long	 v;
+
+	if (s == NULL || *s == '\0') {
+		*out = time(NULL);
+		return 0;
+	}
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v < 0 || v > 253402300799LL) {
+		diag_error(NULL, 0, 0, "SOURCE_DATE_EPOCH is not a number of "
+		    "seconds since 1970: '%s'", s);
+		return -1;
+	}
+	*out = (time_t)v;
+	return 0;
+}
+
+/* Make dependencies: target and every input it was built from. */
+static int
+write_depfile(const struct opts *o, const char **deps, size_t n)
+{
+	struct buf	 b = { NULL, 0, 0 };
+	const char	*target = o->deptarget ? o->deptarget : o->output;
+	size_t		 i;
+	int		 rc;
+
+	buf_printf(&b, "%s:", target);
+	for (i = 0; i < n; i++)
+		buf_printf(&b, " \\\n  %s", deps[i]);
+	buf_putc(&b, '\n');
+	for (i = 0; i < n; i++)
+		buf_printf(&b, "%s:\n", deps[i]);
+	rc = file_write_atomic(o->depfile, b.ptr, b.len);
+	buf_free(&b);
+	return rc;
+}
+
+static int
+cmd_epub(struct book *b, const struct opts *o)
+{
+	struct epub_opts	 eo;
+	const char		**deps;
+	char			*data;
+	size_t			 len, n = 0, i;
+	int			 rc;
+
+	if (o->stylesheet != NULL) {
+		free(b->stylesheet);
+		b->stylesheet = xstrdup(o->stylesheet);
+	}
+	memset(&eo, 0, sizeof(eo));
+	eo.toc_depth = o->toc_depth;
+	if (epub_build(b, &eo, &data, &len) == -1)
+		return -1;
+	rc = file_write_atomic(o->output, data, len);
+	free(data);
+	if (rc == 0 && o->depfile != NULL) {
+		deps = xcalloc(b->nchapters + 3, sizeof(*deps));
+		deps[n++] = b->index.path;
+		for (i = 0; i < b->nchapters; i++)
+			deps[n++] = b->chapters[i].path;
+		if (b->stylesheet != NULL)
+			deps[n++] = b->stylesheet;
+		if (b->cover != NULL)
+			deps[n++] = b->cover;
+		rc = write_depfile(o, deps, n);
+		free(deps);
+	}
+	return rc;
+}
+
+/* Is d one of the documents named by --only (or is there no --only)? */
+static int
+selected(const struct opts *o, const struct doc *d)
+{
+	char	*a, *b;
+	size_t	 i;
+	int	 hit = 0;
+
+	if (o->nonly == 0)
+		return 1;
+	a = realpath(d->path, NULL);
+	for (i = 0; i < o->nonly && !hit; i++) {
+		b = realpath(o->only[i], NULL);
+		hit = a != NULL && b != NULL && strcmp(a, b) == 0;
+		free(b);
+	}
+	free(a);
+	return hit;
+}
+
+static int
+write_page(const char *dir, const char *name, struct buf *text)
+{
+	char	*path;
+	int	 rc;
+
+	path = xasprintf("%s/%s.7", dir, name);
+	rc = file_write_atomic(path, text->ptr, text->len);
+	free(path);
+	return rc;
+}
+
+static int
+man_doc(const struct book *b, const struct doc *d, const char *dir)
+{
+	struct buf	 page = { NULL, 0, 0 };
+	size_t		 i;
+	int		 rc;
+
+	roff_page(b, d, &page);
+	rc = write_page(dir, d->man, &page);
+	for (i = 0; rc == 0 && i < d->naliases; i++) {
+		buf_reset(&page);
+		roff_alias(d, &page);
+		rc = write_page(dir, d->aliases[i], &page);
+	}
+	buf_free(&page);
+	return rc;
+}
+
+/* The chapter index of d, or nchapters for the index document. */
+static size_t
+doc_slot(const struct book *b, const struct doc *d)
+{
+	return d == &b->index ? b->nchapters :
+	    (size_t)(d - b->chapters);
+}
+
+static int
+cmd_man(struct book *b, const struct opts *o)
+{
+	const char	**paths;
+	char		 *dir, *used;
+	size_t		  i, j, m = 0, found = 0;
+	int		  rc = 0;
+
+	dir = xasprintf("%s/man7", o->output);
+	if (mkdir_p(dir) == -1) {
+		free(dir);
+		return -1;
+	}
+	/* used[k]: the pages written were made from document k. */
+	used = xcalloc(b->nchapters + 1, 1);
+	for (i = 0; i <= b->nchapters && rc == 0; i++) {
+		const struct doc *d = i == 0 ? &b->index : &b->chapters[i - 1];
+
+		if (!selected(o, d))
+			continue;
+		found++;
+		rc = man_doc(b, d, dir);
+		used[doc_slot(b, d)] = 1;
+		used[b->nchapters] = 1;		/* metadata */
+		for (j = 0; j < d->nsee_also; j++)
+			used[doc_slot(b, d->see_also[j])] = 1;
+		if (i == 0)
+			memset(used, 1, b->nchapters + 1);
+	}
+	if (rc == 0 && found < o->nonly) {
+		diag_error(NULL, 0, 0, "--only names a file that is not a "
+		    "document of this book");
+		rc = -1;
+	}
+	if (rc == 0 && o->depfile != NULL) {
+		paths = xcalloc(b->nchapters + 1, sizeof(*paths));
+		paths[m++] = b->index.path;
+		for (j = 0; j < b->nchapters; j++)
+			if (used[j])
+				paths[m++] = b->chapters[j].path;
+		rc = write_depfile(o, paths, m);
+		free(paths);
+	}
+	free(used);
+	free(dir);
+	return rc;
+}
+
+static int
+cmd_render(struct book *b, const struct opts *o)
+{
+	struct buf	 out = { NULL, 0, 0 };
+	xmlDocPtr	 doc;
+	xmlChar		*mem;
+	int		 len, rc = 0;
+
+	if (strcmp(o->to, "xhtml") == 0) {
+		doc = xhtml_document(b, &b->index, NULL, 0, NULL, NULL);
+		xhtml_dump(doc, &mem, &len);
+		buf_put(&out, (const char *)mem, (size_t)len);
+		xmlFree(mem);
+		xmlFreeDoc(doc);
+	} else
+		roff_page(b, &b->index, &out);
+	if (fwrite(out.ptr, 1, out.len, stdout) != out.len ||
+	    fflush(stdout) == EOF) {
+		diag_error("<stdout>", 0, 0, "cannot write: %s",
+		    strerror(errno));
+		rc = -1;
+	}
+	buf_free(&out);
+	return rc;
+}
+
+int
+main(int argc, char *argv[])
+{
+	static const struct option longopts[] = {
+		{ "output",	required_argument, NULL, 'o' },
+		{ "to",		required_argument, NULL, 't' },
+		{ "strict",	no_argument,	   NULL, OPT_STRICT },
+		{ "toc-depth",	required_argument, NULL, OPT_TOC_DEPTH },
+		{ "stylesheet",	required_argument, NULL, OPT_STYLESHEET },
+		{ "only",	required_argument, NULL, OPT_ONLY },
+		{ "depfile",	required_argument, NULL, OPT_DEPFILE },
+		{ "deptarget",	required_argument, NULL, OPT_DEPTARGET },
+		{ "help",	no_argument,	   NULL, 'h' },
+		{ "version",	no_argument,	   NULL, 'V' },
+		{ NULL,		0,		   NULL, 0 }
+	};
+	struct opts	 o;
+	struct book	 b;
+	const char	*cmd;
+	char		*end;
+	time_t		 epoch;
+	long		 v;
+	int		 c, rc;
+
+	signal(SIGXFSZ, SIG_IGN);	/* a full "disk" is an error, not death */
+	memset(&o, 0, sizeof(o));
+	o.toc_depth = 2;
+
+	if (argc >= 2 && (strcmp(argv[1], "--help") == 0 ||
+	    strcmp(argv[1], "-h") == 0)) {
+		help();
+		return 0;
+	}
+	if (argc >= 2 && (strcmp(argv[1], "--version") == 0 ||
+	    strcmp(argv[1], "-V") == 0)) {
+		puts("guidebook " GUIDEBOOK_VERSION);
+		return 0;
+	}
+	if (argc < 2 || argv[1][0] == '-') {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	cmd = argv[1];
+	if (strcmp(cmd, "epub") != 0 && strcmp(cmd, "man") != 0 &&
+	    strcmp(cmd, "render") != 0 && strcmp(cmd, "examples") != 0) {
+		fprintf(stderr, PROGNAME ": unknown command '%s'\n", cmd);
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	argc--;
+	argv++;
+	while ((c = getopt_long(argc, argv, "ho:t:V", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'o':
+			o.output = optarg;
+			break;
+		case 't':
+			o.to = optarg;
+			break;
+		case OPT_STRICT:
+			diag_strict = 1;
+			break;
+		case OPT_TOC_DEPTH:
+			errno = 0;
+			v = strtol(optarg, &end, 10);
+			if (errno || *end != '\0' || v < 0 || v > 5) {
+				fprintf(stderr, PROGNAME ": --toc-depth: "
+				    "expected 0 to 5, not '%s'\n", optarg);
+				return EXIT_USAGE;
+			}
+			o.toc_depth = (int)v;
+			break;
+		case OPT_STYLESHEET:
+			o.stylesheet = optarg;
+			break;
+		case OPT_ONLY:
+			o.only = xreallocarray(o.only, o.nonly + 1,
+			    sizeof(*o.only));
+			o.only[o.nonly++] = optarg;
+			break;
+		case OPT_DEPFILE:
+			o.depfile = optarg;
+			break;
+		case OPT_DEPTARGET:
+			o.deptarget = optarg;
+			break;
+		case 'h':
+			help();
+			return 0;
+		case 'V':
+			puts("guidebook " GUIDEBOOK_VERSION);
+			return 0;
+		default:
+			usage(stderr);
+			return EXIT_USAGE;
+		}
+	}
+	argc -= optind;
+	argv += optind;
+
+	if (strcmp(cmd, "render") == 0) {
+		if (o.to == NULL || (strcmp(o.to, "xhtml") != 0 &&
+		    strcmp(o.to, "man") != 0) || argc > 1 || o.output) {
+			fprintf(stderr, PROGNAME ": render needs -t xhtml or "
+			    "-t man and at most one file\n");
+			return EXIT_USAGE;
+		}
+	} else if (argc != 1 || o.output == NULL || o.to != NULL) {
+		fprintf(stderr, PROGNAME ": %s needs -o and one index file\n",
+		    cmd);
+		return EXIT_USAGE;
+	}
+	if ((o.nonly && strcmp(cmd, "man") != 0) || (o.depfile &&
+	    strcmp(cmd, "epub") != 0 && strcmp(cmd, "man") != 0) ||
+	    (o.deptarget && !o.depfile)) {
+		fprintf(stderr, PROGNAME ": option not valid for %s\n", cmd);
+		return EXIT_USAGE;
+	}
+
+	xmlInitParser();
+	xmlSetGenericErrorFunc(NULL, xml_quiet);
+	xmlSetStructuredErrorFunc(NULL, xml_quiet_structured);
+	if (get_epoch(&epoch) == -1)
+		return EXIT_INPUT;
+
+	if (strcmp(cmd, "render") == 0)
+		rc = book_load_single(&b, argc ? argv[0] : NULL, epoch);
+	else
+		rc = book_load(&b, argv[0], epoch);
+	if (rc == 0) {
+		if (strcmp(cmd, "epub") == 0)
+			rc = cmd_epub(&b, &o);
+		else if (strcmp(cmd, "man") == 0)
+			rc = cmd_man(&b, &o);
+		else if (strcmp(cmd, "render") == 0)
+			rc = cmd_render(&b, &o);
+		else
+			rc = examples_write(&b, o.output);
+	}
+	book_free(&b);
+	free(o.only);
+	xmlCleanupParser();
+	return rc == 0 && diag_errors == 0 ? 0 : EXIT_INPUT;
+}

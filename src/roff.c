@@ -1,0 +1,664 @@
+/*
+ * man(7) renderer for a cmark tree.  The tree is walked with cmark_iter;
+ * the switch on node type only dispatches.  All text goes through
+ * roff_escape(); this file decides structure: which macro opens each
+ * block, how fonts nest (restored by name, never with \fP), and how
+ * links become .UR/.UE or references to other pages.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <libxml/HTMLparser.h>
+
+#include "roff.h"
+#include "roff_escape.h"
+
+enum ctx_kind { CTX_QUOTE, CTX_LIST, CTX_ITEM };
+
+struct ctx {
+	enum ctx_kind	 kind;
+	int		 indent;	/* CTX_LIST, CTX_ITEM: tag width */
+	int		 number;	/* CTX_LIST: next item number */
+	int		 ordered;
+};
+
+enum font { F_R, F_I, F_B, F_BI, F_CR };
+
+static const char *const font_esc[] = {
+	"\\fR", "\\fI", "\\fB", "\\f(BI", "\\f(CR"
+};
+
+struct rr {
+	const struct book	*b;
+	const struct doc	*d;
+	struct roff_w		 w;
+	int			 need;		/* next block needs a break */
+	int			 in_heading;	/* 1: .SH/.SS text, 2: bold */
+	int			 upper;
+	cmark_node		*skip_subtree;	/* ignore events inside */
+	cmark_node		*skip_text;	/* text whose start was used */
+	size_t			 skip_bytes;
+	enum font		*fonts;
+	size_t			 nfonts, capfonts;
+	struct ctx		*ctx;
+	size_t			 nctx, capctx;
+};
+
+static void
+font_set(struct rr *r, enum font f)
+{
+	if (r->in_heading == 1)
+		return;		/* .SH and .SS choose their own font */
+	roff_raw(&r->w, font_esc[f]);
+}
+
+static enum font
+font_top(const struct rr *r)
+{
+	return r->nfonts ? r->fonts[r->nfonts - 1] : F_R;
+}
+
+static void
+font_push(struct rr *r, cmark_node_type t)
+{
+	enum font	 top = font_top(r), f;
+
+	if (t == CMARK_NODE_CODE)
+		f = F_CR;
+	else if (t == CMARK_NODE_STRONG)
+		f = (top == F_I || top == F_BI) ? F_BI : F_B;
+	else
+		f = (top == F_B || top == F_BI) ? F_BI : F_I;
+	if (r->nfonts == r->capfonts) {
+		r->capfonts = r->capfonts ? r->capfonts * 2 : 16;
+		r->fonts = xreallocarray(r->fonts, r->capfonts,
+		    sizeof(*r->fonts));
+	}
+	r->fonts[r->nfonts++] = f;
+	if (f != top)
+		font_set(r, f);
+}
+
+static void
+font_pop(struct rr *r)
+{
+	enum font	 was = font_top(r);
+
+	if (r->nfonts > 0)
+		r->nfonts--;
+	if (font_top(r) != was)
+		font_set(r, font_top(r));
+}
+
+static void
+ctx_push(struct rr *r, enum ctx_kind kind, int indent)
+{
+	if (r->nctx == r->capctx) {
+		r->capctx = r->capctx ? r->capctx * 2 : 16;
+		r->ctx = xreallocarray(r->ctx, r->capctx, sizeof(*r->ctx));
+	}
+	memset(&r->ctx[r->nctx], 0, sizeof(r->ctx[0]));
+	r->ctx[r->nctx].kind = kind;
+	r->ctx[r->nctx].indent = indent;
+	r->nctx++;
+}
+
+static struct ctx *
+ctx_top(struct rr *r)
+{
+	return r->nctx ? &r->ctx[r->nctx - 1] : NULL;
+}
+
+static void
+text(struct rr *r, const char *s, int flags)
+{
+	roff_escape(&r->w, s, strlen(s), flags | (r->upper ? RE_UPPER : 0));
+}
+
+/*
+ * The break before a block: nothing right after .SH, .SS or an item's
+ * tag; .IP (paragraphs) or .sp (anything else) inside a list item;
+ * .PP elsewhere.
+ */
+static void
+block_start(struct rr *r, int para)
+{
+	struct ctx	*c = ctx_top(r);
+
+	if (!r->need) {
+		r->need = 1;
+		return;
+	}
+	if (c != NULL && c->kind == CTX_ITEM)
+		roff_macro(&r->w, para ? ".IP" : ".sp");
+	else
+		roff_macro(&r->w, ".PP");
+}
+
+static void
+code_block(struct rr *r, cmark_node *n)
+{
+	const char	*info = cmark_node_get_fence_info(n);
+	const char	*lit = cmark_node_get_literal(n);
+	const char	*line, *eol;
+	size_t		 len;
+
+	block_start(r, 0);
+	if (info != NULL && strncmp(info, "output", 6) == 0 &&
+	    (info[6] == '\0' || info[6] == ' ')) {
+		roff_raw(&r->w, "\\fIOutput:\\fR");
+		roff_eol(&r->w);
+	}
+	roff_macro(&r->w, ".RS 4");
+	roff_macro(&r->w, ".EX");
+	for (line = lit; *line != '\0'; line = eol + 1) {
+		eol = strchr(line, '\n');
+		len = eol ? (size_t)(eol - line) : strlen(line);
+		while (len > 0 && (line[len - 1] == ' ' ||
+		    line[len - 1] == '\t'))
+			len--;
+		roff_escape(&r->w, line, len, RE_NOFILL | RE_LITERAL);
+		buf_putc(r->w.out, '\n');
+		r->w.bol = 1;
+		if (eol == NULL)
+			break;
+	}
+	roff_macro(&r->w, ".EE");
+	roff_macro(&r->w, ".RE");
+	r->need = 1;
+}
+
+/* Raw HTML blocks: their text, as a paragraph. */
+static void
+html_block(struct rr *r, cmark_node *n)
+{
+	const char	*lit = cmark_node_get_literal(n);
+	htmlDocPtr	 doc;
+	xmlChar		*content = NULL;
+	struct buf	 t = { NULL, 0, 0 };
+	const xmlChar	*s;
+
+	doc = htmlReadMemory(lit, (int)strlen(lit), NULL, "UTF-8",
+	    HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING | HTML_PARSE_NONET);
+	if (doc != NULL && xmlDocGetRootElement(doc) != NULL)
+		content = xmlNodeGetContent(xmlDocGetRootElement(doc));
+	/* Collapse white space. */
+	for (s = content; s != NULL && *s != '\0'; s++) {
+		if (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r') {
+			if (t.len > 0 && t.ptr[t.len - 1] != ' ')
+				buf_putc(&t, ' ');
+		} else
+			buf_putc(&t, *s);
+	}
+	if (t.len > 0 && t.ptr[t.len - 1] == ' ')
+		t.ptr[--t.len] = '\0';
+	if (t.len > 0) {
+		block_start(r, 1);
+		roff_escape(&r->w, t.ptr, t.len, 0);
+		roff_eol(&r->w);
+	}
+	buf_free(&t);
+	xmlFree(content);
+	if (doc != NULL)
+		xmlFreeDoc(doc);
+}
+
+static int
+is_title(const struct rr *r, cmark_node *n)
+{
+	return n == doc_title_node(r->d);
+}
+
+static void
+heading_enter(struct rr *r, cmark_node *n)
+{
+	int	 level = cmark_node_get_heading_level(n);
+
+	if (is_title(r, n)) {
+		r->skip_subtree = n;
+		return;
+	}
+	if (r->nctx == 0 && level <= 3) {
+		roff_macro(&r->w, level <= 2 ? ".SH" : ".SS");
+		r->in_heading = 1;
+		r->upper = level <= 2;
+		return;
+	}
+	block_start(r, 1);
+	r->in_heading = 2;
+	font_push(r, CMARK_NODE_STRONG);
+}
+
+static void
+heading_exit(struct rr *r)
+{
+	if (r->in_heading == 2) {
+		font_pop(r);
+		roff_macro(&r->w, ".br");
+	}
+	roff_eol(&r->w);
+	r->in_heading = 0;
+	r->upper = 0;
+	r->need = 0;
+}
+
+/* The section name a reference shows: as the heading is displayed. */
+static void
+ref_section(struct rr *r, const struct heading *h)
+{
+	int	 upper = r->upper;
+
+	roff_raw(&r->w, "\\(lq");
+	r->upper = h->level <= 2;
+	text(r, h->text, 0);
+	r->upper = upper;
+	roff_raw(&r->w, "\\(rq");
+}
+
+static void
+ref_page(struct rr *r, const struct doc *d)
+{
+	if (r->in_heading != 1)
+		roff_raw(&r->w, "\\fB");
+	text(r, d->man, RE_LITERAL);
+	if (r->in_heading != 1)
+		roff_raw(&r->w, font_esc[font_top(r)]);
+	roff_raw(&r->w, "(7)");
+}
+
+/* Is the link an autolink, its text its URL? */
+static int
+is_autolink(cmark_node *n)
+{
+	cmark_node	*c = cmark_node_first_child(n);
+	const char	*url = cmark_node_get_url(n), *t;
+
+	if (c == NULL || cmark_node_next(c) != NULL ||
+	    cmark_node_get_type(c) != CMARK_NODE_TEXT)
+		return c == NULL;
+	t = cmark_node_get_literal(c);
+	return strcmp(t, url) == 0 || (strncmp(url, "mailto:", 7) == 0 &&
+	    strcmp(t, url + 7) == 0);
+}
+
+static void
+link_enter(struct rr *r, cmark_node *n)
+{
+	const struct link	*l = node_link(n);
+	const char		*url = cmark_node_get_url(n);
+
+	if (l == NULL || l->kind != LINK_EXTERNAL || r->in_heading)
+		return;
+	roff_eol(&r->w);
+	roff_raw(&r->w, ".UR ");
+	roff_escape(&r->w, url, strlen(url), RE_ARG | RE_LITERAL);
+	roff_eol(&r->w);
+	if (is_autolink(n))
+		r->skip_subtree = n;
+}
+
+static void
+link_exit(struct rr *r, cmark_node *n)
+{
+	const struct link	*l = node_link(n);
+	cmark_node		*next;
+	const char		*t;
+	size_t			 k;
+
+	if (l == NULL || r->in_heading)
+		return;
+	if (l->kind == LINK_DOC && l->doc == r->d) {
+		if (l->heading != NULL && !is_title(r, l->heading->node)) {
+			roff_raw(&r->w, " (see ");
+			ref_section(r, l->heading);
+			roff_raw(&r->w, ")");
+		}
+		return;
+	}
+	if (l->kind == LINK_DOC) {
+		roff_raw(&r->w, " (");
+		ref_page(r, l->doc);
+		if (l->heading != NULL && l->heading->node !=
+		    doc_title_node(l->doc)) {
+			roff_raw(&r->w, ", ");
+			ref_section(r, l->heading);
+		}
+		roff_raw(&r->w, ")");
+		return;
+	}
+	if (l->kind != LINK_EXTERNAL)
+		return;
+	/* Punctuation right after the link rides on .UE. */
+	roff_eol(&r->w);
+	roff_raw(&r->w, ".UE");
+	next = cmark_node_next(n);
+	if (next != NULL && cmark_node_get_type(next) == CMARK_NODE_TEXT) {
+		t = cmark_node_get_literal(next);
+		k = strcspn(t, " \t");
+		if (k > 0) {
+			roff_raw(&r->w, " \"");
+			roff_escape(&r->w, t, k, RE_ARG);
+			roff_raw(&r->w, "\"");
+			r->skip_text = next;
+			r->skip_bytes = k;
+		}
+	}
+	roff_eol(&r->w);
+}
+
+static void
+list_enter(struct rr *r, cmark_node *n)
+{
+	struct ctx	*c = ctx_top(r);
+	cmark_node	*i;
+	int		 last, width = 2;
+	char		 num[32];
+
+	if (c != NULL && c->kind == CTX_ITEM) {
+		snprintf(num, sizeof(num), ".RS %d", c->indent);
+		roff_macro(&r->w, num);
+	}
+	if (cmark_node_get_list_type(n) == CMARK_ORDERED_LIST) {
+		last = cmark_node_get_list_start(n);
+		for (i = cmark_node_first_child(n); i; i = cmark_node_next(i))
+			last++;
+		width = snprintf(num, sizeof(num), "%d.", last) + 1;
+		if (width < 4)
+			width = 4;
+	}
+	ctx_push(r, CTX_LIST, width);
+	c = ctx_top(r);
+	c->ordered = cmark_node_get_list_type(n) == CMARK_ORDERED_LIST;
+	c->number = cmark_node_get_list_start(n);
+}
+
+static void
+list_exit(struct rr *r)
+{
+	struct ctx	*c;
+
+	r->nctx--;
+	c = ctx_top(r);
+	if (c != NULL && c->kind == CTX_ITEM)
+		roff_macro(&r->w, ".RE");
+	r->need = 1;
+}
+
+static void
+item_enter(struct rr *r)
+{
+	struct ctx	*list = ctx_top(r);
+	char		 m[64];
+
+	if (list->ordered)
+		snprintf(m, sizeof(m), ".IP \"%d.\" %d", list->number++,
+		    list->indent);
+	else
+		snprintf(m, sizeof(m), ".IP \\(bu %d", list->indent);
+	roff_macro(&r->w, m);
+	ctx_push(r, CTX_ITEM, list->indent);
+	r->need = 0;
+}
+
+static void
+enter(struct rr *r, cmark_node *n)
+{
+	cmark_node_type	 t = cmark_node_get_type(n);
+
+	switch (t) {
+	case CMARK_NODE_BLOCK_QUOTE:
+		roff_macro(&r->w, ".RS 4");
+		ctx_push(r, CTX_QUOTE, 4);
+		break;
+	case CMARK_NODE_LIST:
+		list_enter(r, n);
+		break;
+	case CMARK_NODE_ITEM:
+		item_enter(r);
+		break;
+	case CMARK_NODE_PARAGRAPH:
+		block_start(r, 1);
+		break;
+	case CMARK_NODE_HEADING:
+		heading_enter(r, n);
+		break;
+	case CMARK_NODE_EMPH:
+	case CMARK_NODE_STRONG:
+		font_push(r, t);
+		break;
+	case CMARK_NODE_LINK:
+		link_enter(r, n);
+		break;
+	default:
+		break;
+	}
+}
+
+static void
+leave(struct rr *r, cmark_node *n)
+{
+	switch (cmark_node_get_type(n)) {
+	case CMARK_NODE_BLOCK_QUOTE:
+		r->nctx--;
+		roff_macro(&r->w, ".RE");
+		r->need = 1;
+		break;
+	case CMARK_NODE_LIST:
+		list_exit(r);
+		break;
+	case CMARK_NODE_ITEM:
+		r->nctx--;
+		r->need = 1;
+		break;
+	case CMARK_NODE_PARAGRAPH:
+		roff_eol(&r->w);
+		break;
+	case CMARK_NODE_HEADING:
+		heading_exit(r);
+		break;
+	case CMARK_NODE_EMPH:
+	case CMARK_NODE_STRONG:
+		font_pop(r);
+		break;
+	case CMARK_NODE_LINK:
+		link_exit(r, n);
+		break;
+	default:
+		break;
+	}
+}
+
+static void
+leaf(struct rr *r, cmark_node *n)
+{
+	const char	*lit;
+
+	switch (cmark_node_get_type(n)) {
+	case CMARK_NODE_TEXT:
+		lit = cmark_node_get_literal(n);
+		if (n == r->skip_text) {
+			lit += r->skip_bytes;
+			r->skip_text = NULL;
+		}
+		text(r, lit, 0);
+		break;
+	case CMARK_NODE_CODE:
+		font_push(r, CMARK_NODE_CODE);
+		text(r, cmark_node_get_literal(n), RE_LITERAL | RE_NOHYPH);
+		font_pop(r);
+		break;
+	case CMARK_NODE_SOFTBREAK:
+		if (r->in_heading)
+			roff_raw(&r->w, " ");
+		else
+			roff_eol(&r->w);
+		break;
+	case CMARK_NODE_LINEBREAK:
+		if (r->in_heading)
+			roff_raw(&r->w, " ");
+		else
+			roff_macro(&r->w, ".br");
+		break;
+	case CMARK_NODE_CODE_BLOCK:
+		code_block(r, n);
+		break;
+	case CMARK_NODE_HTML_BLOCK:
+		html_block(r, n);
+		break;
+	case CMARK_NODE_THEMATIC_BREAK:
+		block_start(r, 1);
+		roff_raw(&r->w, "\\(em\\ \\(em\\ \\(em");
+		roff_eol(&r->w);
+		break;
+	default:
+		break;		/* inline HTML: tags carry no text */
+	}
+}
+
+static int
+is_leaf(cmark_node *n)
+{
+	switch (cmark_node_get_type(n)) {
+	case CMARK_NODE_HTML_BLOCK:
+	case CMARK_NODE_THEMATIC_BREAK:
+	case CMARK_NODE_CODE_BLOCK:
+	case CMARK_NODE_TEXT:
+	case CMARK_NODE_SOFTBREAK:
+	case CMARK_NODE_LINEBREAK:
+	case CMARK_NODE_CODE:
+	case CMARK_NODE_HTML_INLINE:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+static void
+quoted(struct rr *r, const char *s, int flags)
+{
+	roff_raw(&r->w, " \"");
+	roff_escape(&r->w, s, strlen(s), RE_ARG | flags);
+	roff_raw(&r->w, "\"");
+}
+
+static void
+header(struct rr *r)
+{
+	const struct doc	*d = r->d;
+	const struct book	*b = r->b;
+	char			*source;
+	size_t			 i;
+
+	roff_raw(&r->w, ".TH");
+	quoted(r, d->man, RE_UPPER);
+	roff_raw(&r->w, " 7");
+	quoted(r, d->date ? d->date : b->date, 0);
+	source = b->version ? xasprintf("%s %s", b->index.man, b->version) :
+	    xstrdup(b->index.man);
+	quoted(r, source, 0);
+	free(source);
+	quoted(r, b->manual, 0);
+	roff_eol(&r->w);
+	roff_macro(&r->w, ".SH NAME");
+	text(r, d->man, RE_LITERAL);
+	for (i = 0; i < d->naliases; i++) {
+		roff_raw(&r->w, ", ");
+		text(r, d->aliases[i], RE_LITERAL);
+	}
+	roff_raw(&r->w, " \\- ");
+	text(r, d->description, 0);
+	roff_eol(&r->w);
+}
+
+static int
+cmp_man(const void *a, const void *b)
+{
+	const struct doc *const *x = a, *const *y = b;
+
+	return strcmp((*x)->man, (*y)->man);
+}
+
+static void
+see_also(struct rr *r)
+{
+	const struct doc	**list;
+	size_t			  n = 0, i;
+
+	list = xcalloc(r->b->nchapters + 1, sizeof(*list));
+	if (r->d == &r->b->index)
+		for (i = 0; i < r->b->nchapters; i++)
+			list[n++] = &r->b->chapters[i];
+	else {
+		if (!r->b->standalone)
+			list[n++] = &r->b->index;
+		for (i = 0; i < r->d->nsee_also; i++)
+			list[n++] = r->d->see_also[i];
+	}
+	qsort(list, n, sizeof(*list), cmp_man);
+	if (n > 0)
+		roff_macro(&r->w, ".SH SEE ALSO");
+	for (i = 0; i < n; i++) {
+		roff_raw(&r->w, ".BR ");
+		text(r, list[i]->man, RE_LITERAL);
+		roff_raw(&r->w, i + 1 < n ? " (7),\n" : " (7)\n");
+	}
+	free(list);
+}
+
+void
+roff_page(const struct book *b, const struct doc *d, struct buf *out)
+{
+	struct rr		 r;
+	struct buf		 body = { NULL, 0, 0 };
+	cmark_iter		*it;
+	cmark_event_type	 ev;
+	cmark_node		*n;
+	size_t			 th_len;
+
+	memset(&r, 0, sizeof(r));
+	r.b = b;
+	r.d = d;
+	r.w.out = &body;
+	r.w.bol = 1;
+	header(&r);
+	/* .TH first; the glyph fallbacks go after it, once we know them. */
+	th_len = strcspn(body.ptr, "\n") + 1;
+	r.need = 1;
+	roff_macro(&r.w, ".SH DESCRIPTION");
+	r.need = 0;
+	it = cmark_iter_new(d->root);
+	while ((ev = cmark_iter_next(it)) != CMARK_EVENT_DONE) {
+		n = cmark_iter_get_node(it);
+		if (r.skip_subtree != NULL) {
+			if (n == r.skip_subtree && ev == CMARK_EVENT_EXIT) {
+				r.skip_subtree = NULL;
+				if (cmark_node_get_type(n) == CMARK_NODE_LINK)
+					link_exit(&r, n);
+			}
+			continue;
+		}
+		if (cmark_node_get_type(n) == CMARK_NODE_DOCUMENT)
+			continue;
+		if (ev == CMARK_EVENT_ENTER && is_leaf(n))
+			leaf(&r, n);
+		else if (ev == CMARK_EVENT_ENTER)
+			enter(&r, n);
+		else
+			leave(&r, n);
+	}
+	cmark_iter_free(it);
+	see_also(&r);
+	roff_eol(&r.w);
+	buf_put(out, body.ptr, th_len);
+	roff_fallbacks(&r.w, out);
+	buf_put(out, body.ptr + th_len, body.len - th_len);
+	buf_free(&body);
+	free(r.fonts);
+	free(r.ctx);
+}
+
+void
+roff_alias(const struct doc *d, struct buf *out)
+{
+	buf_printf(out, ".so man7/%s.7\n", d->man);
+}

@@ -1,0 +1,500 @@
+/*
+ * Allocation wrappers, the growable buffer, diagnostics, atomic file
+ * output and small path and UTF-8 helpers shared by every module.
+ */
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "util.h"
+
+int	diag_strict;
+size_t	diag_errors;
+size_t	diag_warnings;
+
+static void
+oom(void)
+{
+	fputs(PROGNAME ": out of memory\n", stderr);
+	exit(3);
+}
+
+void *
+xmalloc(size_t n)
+{
+	void	*p;
+
+	if ((p = malloc(n ? n : 1)) == NULL)
+		oom();
+	return p;
+}
+
+void *
+xcalloc(size_t n, size_t size)
+{
+	void	*p;
+
+	if ((p = calloc(n ? n : 1, size ? size : 1)) == NULL)
+		oom();
+	return p;
+}
+
+void *
+xrealloc(void *old, size_t n)
+{
+	void	*p;
+
+	if ((p = realloc(old, n ? n : 1)) == NULL)
+		oom();
+	return p;
+}
+
+void *
+xreallocarray(void *old, size_t n, size_t size)
+{
+	if (size && n > SIZE_MAX / size)
+		oom();
+	return xrealloc(old, n * size);
+}
+
+char *
+xstrdup(const char *s)
+{
+	return xstrndup(s, strlen(s));
+}
+
+char *
+xstrndup(const char *s, size_t n)
+{
+	char	*p;
+
+	p = xmalloc(n + 1);
+	memcpy(p, s, n);
+	p[n] = '\0';
+	return p;
+}
+
+char *
+xasprintf(const char *fmt, ...)
+{
+	struct buf	 b = { NULL, 0, 0 };
+	va_list		 ap;
+	int		 n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		oom();
+	buf_grow(&b, (size_t)n + 1);
+	va_start(ap, fmt);
+	vsnprintf(b.ptr, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	return b.ptr;
+}
+
+void
+buf_grow(struct buf *b, size_t need)
+{
+	size_t	 cap;
+
+	if (b->len + need + 1 <= b->cap)
+		return;
+	if (need > SIZE_MAX / 2 - b->len)
+		oom();
+	cap = b->cap ? b->cap : 64;
+	while (cap < b->len + need + 1)
+		cap *= 2;
+	b->ptr = xrealloc(b->ptr, cap);
+	b->cap = cap;
+}
+
+void
+buf_put(struct buf *b, const char *s, size_t n)
+{
+	buf_grow(b, n);
+	if (n)
+		memcpy(b->ptr + b->len, s, n);
+	b->len += n;
+	b->ptr[b->len] = '\0';
+}
+
+void
+buf_puts(struct buf *b, const char *s)
+{
+	buf_put(b, s, strlen(s));
+}
+
+void
+buf_putc(struct buf *b, int c)
+{
+	buf_grow(b, 1);
+	b->ptr[b->len++] = (char)c;
+	b->ptr[b->len] = '\0';
+}
+
+void
+buf_printf(struct buf *b, const char *fmt, ...)
+{
+	va_list	 ap;
+	int	 n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		oom();
+	buf_grow(b, (size_t)n);
+	va_start(ap, fmt);
+	vsnprintf(b->ptr + b->len, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	b->len += (size_t)n;
+}
+
+void
+buf_reset(struct buf *b)
+{
+	b->len = 0;
+	if (b->ptr)
+		b->ptr[0] = '\0';
+}
+
+void
+buf_free(struct buf *b)
+{
+	free(b->ptr);
+	b->ptr = NULL;
+	b->len = b->cap = 0;
+}
+
+char *
+buf_take(struct buf *b)
+{
+	char	*p;
+
+	p = b->ptr ? b->ptr : xstrdup("");
+	b->ptr = NULL;
+	b->len = b->cap = 0;
+	return p;
+}
+
+static void
+diag(const char *kind, const char *file, int line, int col,
+    const char *fmt, va_list ap)
+{
+	fputs(PROGNAME ": ", stderr);
+	if (file != NULL) {
+		fputs(file, stderr);
+		if (line > 0) {
+			fprintf(stderr, ":%d", line);
+			if (col > 0)
+				fprintf(stderr, ":%d", col);
+		}
+		fputs(": ", stderr);
+	}
+	fprintf(stderr, "%s: ", kind);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
+void
+diag_error(const char *file, int line, int col, const char *fmt, ...)
+{
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	diag("error", file, line, col, fmt, ap);
+	va_end(ap);
+	diag_errors++;
+}
+
+void
+diag_warn(const char *file, int line, int col, const char *fmt, ...)
+{
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	diag(diag_strict ? "error" : "warning", file, line, col, fmt, ap);
+	va_end(ap);
+	if (diag_strict)
+		diag_errors++;
+	else
+		diag_warnings++;
+}
+
+/* Files larger than this are refused: no book needs them. */
+#define FILE_MAX ((size_t)256 * 1024 * 1024)
+
+int
+file_read(const char *path, char **out, size_t *outlen)
+{
+	struct buf	 b = { NULL, 0, 0 };
+	struct stat	 st;
+	ssize_t		 n;
+	int		 fd;
+
+	*out = NULL;
+	*outlen = 0;
+	if ((fd = open(path, O_RDONLY)) == -1) {
+		diag_error(path, 0, 0, "cannot open: %s", strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
+		diag_error(path, 0, 0, "not a regular file");
+		close(fd);
+		return -1;
+	}
+	buf_grow(&b, (size_t)st.st_size + 1);
+	for (;;) {
+		buf_grow(&b, 65536);
+		n = read(fd, b.ptr + b.len, b.cap - b.len - 1);
+		if (n == -1) {
+			if (errno == EINTR)
+				continue;
+			diag_error(path, 0, 0, "cannot read: %s",
+			    strerror(errno));
+			close(fd);
+			buf_free(&b);
+			return -1;
+		}
+		if (n == 0)
+			break;
+		b.len += (size_t)n;
+		if (b.len > FILE_MAX) {
+			diag_error(path, 0, 0, "file larger than %zu MB",
+			    FILE_MAX >> 20);
+			close(fd);
+			buf_free(&b);
+			return -1;
+		}
+	}
+	close(fd);
+	b.ptr[b.len] = '\0';
+	*outlen = b.len;
+	*out = b.ptr;
+	return 0;
+}
+
+int
+file_write_atomic(const char *path, const void *data, size_t len)
+{
+	const char	*p = data;
+	char		*dir, *base, *tmp;
+	mode_t		 mask;
+	ssize_t		 n;
+	int		 fd, rc = -1;
+
+	dir = path_dir(path);
+	base = strrchr(path, '/');
+	base = base ? base + 1 : (char *)path;
+	tmp = xasprintf("%s/.%s.XXXXXX", dir, base);
+	if ((fd = mkstemp(tmp)) == -1) {
+		diag_error(path, 0, 0, "cannot create: %s", strerror(errno));
+		goto out;
+	}
+	mask = umask(0);
+	umask(mask);
+	if (fchmod(fd, 0666 & ~mask) == -1) {
+		diag_error(path, 0, 0, "cannot chmod: %s", strerror(errno));
+		goto fail;
+	}
+	while (len > 0) {
+		n = write(fd, p, len);
+		if (n == -1) {
+			if (errno == EINTR)
+				continue;
+			diag_error(path, 0, 0, "cannot write: %s",
+			    strerror(errno));
+			goto fail;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	if (close(fd) == -1) {
+		fd = -1;
+		diag_error(path, 0, 0, "cannot write: %s", strerror(errno));
+		goto fail;
+	}
+	fd = -1;
+	if (rename(tmp, path) == -1) {
+		diag_error(path, 0, 0, "cannot rename: %s", strerror(errno));
+		goto fail;
+	}
+	rc = 0;
+	goto out;
+fail:
+	if (fd != -1)
+		close(fd);
+	unlink(tmp);
+out:
+	free(tmp);
+	free(dir);
+	return rc;
+}
+
+int
+mkdir_p(const char *path)
+{
+	char	*p, *s;
+	int	 rc = 0;
+
+	p = xstrdup(path);
+	for (s = p + 1; ; s++) {
+		if (*s != '/' && *s != '\0')
+			continue;
+		char save = *s;
+		*s = '\0';
+		if (mkdir(p, 0777) == -1 && errno != EEXIST) {
+			diag_error(p, 0, 0, "cannot create directory: %s",
+			    strerror(errno));
+			rc = -1;
+			break;
+		}
+		*s = save;
+		if (save == '\0')
+			break;
+	}
+	free(p);
+	return rc;
+}
+
+char *
+str_trim(char *s)
+{
+	size_t	 n;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	n = strlen(s);
+	while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t' ||
+	    s[n - 1] == '\n' || s[n - 1] == '\r'))
+		s[--n] = '\0';
+	return s;
+}
+
+char *
+path_join(const char *dir, const char *rel)
+{
+	if (rel[0] == '/' || dir[0] == '\0' || strcmp(dir, ".") == 0)
+		return xstrdup(rel);
+	return xasprintf("%s/%s", dir, rel);
+}
+
+char *
+path_dir(const char *path)
+{
+	const char	*slash;
+
+	if ((slash = strrchr(path, '/')) == NULL)
+		return xstrdup(".");
+	if (slash == path)
+		return xstrdup("/");
+	return xstrndup(path, (size_t)(slash - path));
+}
+
+/* Length of the valid UTF-8 sequence at s, or 0 when invalid. */
+static size_t
+utf8_valid(const unsigned char *s, size_t len)
+{
+	unsigned int	 c = s[0];
+	size_t		 n, i;
+
+	if (c < 0x80)
+		return c == 0 ? 0 : 1;
+	if (c >= 0xC2 && c <= 0xDF)
+		n = 2;
+	else if (c >= 0xE0 && c <= 0xEF)
+		n = 3;
+	else if (c >= 0xF0 && c <= 0xF4)
+		n = 4;
+	else
+		return 0;
+	if (len < n)
+		return 0;
+	for (i = 1; i < n; i++)
+		if ((s[i] & 0xC0) != 0x80)
+			return 0;
+	if (c == 0xE0 && s[1] < 0xA0)		/* overlong */
+		return 0;
+	if (c == 0xED && s[1] >= 0xA0)		/* surrogate */
+		return 0;
+	if (c == 0xF0 && s[1] < 0x90)		/* overlong */
+		return 0;
+	if (c == 0xF4 && s[1] >= 0x90)		/* above U+10FFFF */
+		return 0;
+	return n;
+}
+
+char *
+utf8_sanitize(const char *file, const char *s, size_t len, size_t *outlen)
+{
+	const unsigned char	*u = (const unsigned char *)s;
+	struct buf		 b = { NULL, 0, 0 };
+	size_t			 i = 0, n, bad = 0;
+	int			 line = 1, col = 1, bline = 0, bcol = 0;
+
+	buf_grow(&b, len);
+	while (i < len) {
+		n = utf8_valid(u + i, len - i);
+		if (n == 1 && u[i] < 0x20 && u[i] != '\t' && u[i] != '\n' &&
+		    u[i] != '\r')
+			n = 0;		/* control characters are not XML */
+		if (n == 3 && u[i] == 0xEF && u[i + 1] == 0xBF &&
+		    u[i + 2] >= 0xBE)
+			n = 0;		/* U+FFFE and U+FFFF are not XML */
+		if (n == 0) {
+			if (bad++ == 0) {
+				bline = line;
+				bcol = col;
+			}
+			BUF_LIT(&b, "\xEF\xBF\xBD");
+			i++;
+			col++;
+			continue;
+		}
+		buf_put(&b, s + i, n);
+		if (u[i] == '\n') {
+			line++;
+			col = 1;
+		} else
+			col++;
+		i += n;
+	}
+	if (bad)
+		diag_warn(file, bline, bcol, "invalid UTF-8, NUL or control byte "
+		    "replaced by U+FFFD (%zu in this file)", bad);
+	b.ptr[b.len] = '\0';
+	*outlen = b.len;
+	return b.ptr;
+}
+
+unsigned int
+utf8_decode(const char *s, size_t len, size_t *n)
+{
+	const unsigned char	*u = (const unsigned char *)s;
+
+	if (u[0] < 0x80 || len < 2) {
+		*n = 1;
+		return u[0];
+	}
+	if (u[0] < 0xE0) {
+		*n = 2;
+		return ((u[0] & 0x1Fu) << 6) | (u[1] & 0x3Fu);
+	}
+	if (u[0] < 0xF0 || len < 4) {
+		*n = len < 3 ? len : 3;
+		if (len < 3)
+			return 0xFFFD;
+		return ((u[0] & 0x0Fu) << 12) | ((u[1] & 0x3Fu) << 6) |
+		    (u[2] & 0x3Fu);
+	}
+	*n = 4;
+	return ((u[0] & 0x07u) << 18) | ((u[1] & 0x3Fu) << 12) |
+	    ((u[2] & 0x3Fu) << 6) | (u[3] & 0x3Fu);
+}

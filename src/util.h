@@ -1,0 +1,103 @@
+/*
+ * Shared helpers for guidebook: allocation that never returns NULL
+ * (it aborts with a message, as mandoc_aux.c does), one growable
+ * length-counted buffer, diagnostics in compiler form, and files written
+ * atomically.
+ */
+#ifndef GUIDEBOOK_UTIL_H
+#define GUIDEBOOK_UTIL_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#define PROGNAME "guidebook"
+
+/* Allocation: these print "guidebook: out of memory" and exit(3). */
+void	*xmalloc(size_t);
+void	*xcalloc(size_t, size_t);
+void	*xrealloc(void *, size_t);
+void	*xreallocarray(void *, size_t, size_t);
+char	*xstrdup(const char *);
+char	*xstrndup(const char *, size_t);
+char	*xasprintf(const char *, ...)
+	    __attribute__((format(printf, 1, 2)));
+
+/*
+ * A growable byte buffer.  ptr is always NUL-terminated once anything
+ * was appended; len does not count the NUL.  Owned by whoever holds it;
+ * buf_free releases the storage.
+ */
+struct buf {
+	char	*ptr;
+	size_t	 len;
+	size_t	 cap;
+};
+
+void	 buf_grow(struct buf *, size_t);
+void	 buf_put(struct buf *, const char *, size_t);
+void	 buf_puts(struct buf *, const char *);
+void	 buf_putc(struct buf *, int);
+void	 buf_printf(struct buf *, const char *, ...)
+	    __attribute__((format(printf, 2, 3)));
+void	 buf_reset(struct buf *);
+void	 buf_free(struct buf *);
+/* Hand the storage to the caller (caller frees); the buffer is emptied. */
+char	*buf_take(struct buf *);
+
+#define BUF_LIT(b, lit) buf_put((b), (lit), sizeof(lit) - 1)
+
+/*
+ * Diagnostics.  file may be NULL (no location), line and col 0 when
+ * unknown.  Warnings become errors when diag_strict is set.  The
+ * counters tell main.c which exit status to use.
+ */
+extern int	diag_strict;
+extern size_t	diag_errors;
+extern size_t	diag_warnings;
+
+void	diag_error(const char *file, int line, int col, const char *, ...)
+	    __attribute__((format(printf, 4, 5)));
+void	diag_warn(const char *file, int line, int col, const char *, ...)
+	    __attribute__((format(printf, 4, 5)));
+
+/*
+ * Read a whole file into a NUL-terminated buffer (caller frees *out).
+ * Returns 0, or -1 after a diagnostic.
+ */
+int	file_read(const char *path, char **out, size_t *len);
+
+/*
+ * Write len bytes to path atomically: a temporary file beside it,
+ * fsync'd and renamed over the target only when complete.  On failure
+ * the previous file is untouched and no temporary file remains.
+ * Returns 0, or -1 after a diagnostic.
+ */
+int	file_write_atomic(const char *path, const void *data, size_t len);
+
+/* Create a directory and its parents (like mkdir -p).  0 or -1. */
+int	mkdir_p(const char *path);
+
+/* Remove trailing newlines and surrounding blanks in place. */
+char	*str_trim(char *);
+
+/* Join a directory and a relative path ("a/b" + "c.md"); caller frees. */
+char	*path_join(const char *dir, const char *rel);
+/* The directory part of a path ("." when none); caller frees. */
+char	*path_dir(const char *path);
+
+/*
+ * Validate UTF-8 in place: each invalid sequence and each NUL byte
+ * becomes U+FFFD.  Returns a new buffer (caller frees) and reports each
+ * first bad byte per line as a warning against file.
+ */
+char	*utf8_sanitize(const char *file, const char *s, size_t len,
+	    size_t *outlen);
+
+/*
+ * Decode one UTF-8 code point at s (len bytes available, valid UTF-8
+ * assumed).  Stores the number of bytes used in *n.
+ */
+unsigned int	utf8_decode(const char *s, size_t len, size_t *n);
+
+#endif

@@ -1,0 +1,733 @@
+/*
+ * XHTML renderer for a cmark tree.  The tree is walked with cmark_iter;
+ * each container pushes the node to return to on EXIT, so inline raw
+ * HTML that is left open is closed with its container.  Raw HTML is
+ * parsed by libxml2's HTML parser and copied through an allow-list of
+ * elements and attributes; comments, scripts and unknown markup never
+ * reach the output as text.
+ */
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <libxml/HTMLparser.h>
+#include <libxml/tree.h>
+
+#include "highlight.h"
+#include "xhtml.h"
+
+/* Marks elements opened by inline raw HTML (xmlNode._private). */
+static char	inline_mark;
+
+struct xr {
+	const struct book	*b;
+	const struct doc	*d;
+	int			 flags;
+	xmlNodePtr		 cur;		/* where content goes now */
+	xmlNodePtr		*stack;		/* cur to restore on EXIT */
+	size_t			 n, cap;
+};
+
+xmlNodePtr
+xhtml_elem(xmlNodePtr parent, const char *name, const char *text)
+{
+	xmlNodePtr	 el;
+
+	el = xmlNewChild(parent, NULL, BAD_CAST name, NULL);
+	if (text != NULL)
+		xmlAddChild(el, xmlNewText(BAD_CAST text));
+	return el;
+}
+
+void
+xhtml_nl(xmlNodePtr parent)
+{
+	xmlAddChild(parent, xmlNewText(BAD_CAST "\n"));
+}
+
+xmlDocPtr
+xhtml_skeleton(const struct book *b, const char *title, const char *css,
+    int flags, xmlNodePtr *body)
+{
+	xmlDocPtr	 doc;
+	xmlNodePtr	 html, head, el;
+	xmlNsPtr	 ns;
+
+	doc = xmlNewDoc(BAD_CAST "1.0");
+	xmlCreateIntSubset(doc, BAD_CAST "html", NULL, NULL);
+	html = xmlNewDocNode(doc, NULL, BAD_CAST "html", NULL);
+	xmlDocSetRootElement(doc, html);
+	ns = xmlNewNs(html, BAD_CAST XHTML_NS, NULL);
+	xmlSetNs(html, ns);
+	if (flags & XHTML_EPUB)
+		xmlNewNs(html, BAD_CAST EPUB_NS, BAD_CAST "epub");
+	xmlSetProp(html, BAD_CAST "lang", BAD_CAST b->language);
+	xmlNodeSetLang(html, BAD_CAST b->language);
+	xhtml_nl(html);
+	head = xhtml_elem(html, "head", NULL);
+	xhtml_nl(head);
+	el = xhtml_elem(head, "meta", NULL);
+	xmlSetProp(el, BAD_CAST "charset", BAD_CAST "utf-8");
+	xhtml_nl(head);
+	if (!(flags & XHTML_EPUB)) {
+		el = xhtml_elem(head, "meta", NULL);
+		xmlSetProp(el, BAD_CAST "name", BAD_CAST "viewport");
+		xmlSetProp(el, BAD_CAST "content",
+		    BAD_CAST "width=device-width, initial-scale=1");
+		xhtml_nl(head);
+	}
+	xhtml_elem(head, "title", title);
+	xhtml_nl(head);
+	if (css != NULL) {
+		el = xhtml_elem(head, "link", NULL);
+		xmlSetProp(el, BAD_CAST "rel", BAD_CAST "stylesheet");
+		xmlSetProp(el, BAD_CAST "type", BAD_CAST "text/css");
+		xmlSetProp(el, BAD_CAST "href", BAD_CAST css);
+		xhtml_nl(head);
+	}
+	xhtml_nl(html);
+	*body = xhtml_elem(html, "body", NULL);
+	xhtml_nl(*body);
+	xhtml_nl(html);
+	return doc;
+}
+
+void
+xhtml_dump(xmlDocPtr doc, xmlChar **out, int *len)
+{
+	xmlDocDumpFormatMemoryEnc(doc, out, len, "UTF-8", 0);
+}
+
+char *
+xhtml_href(const struct doc *from, const struct doc *to,
+    const struct heading *h)
+{
+	if (h != NULL && from == to)
+		return xasprintf("#%s", h->id);
+	if (h != NULL)
+		return xasprintf("%s#%s", to->xhtml, h->id);
+	return xstrdup(to->xhtml);
+}
+
+static void
+push(struct xr *r, xmlNodePtr next)
+{
+	if (r->n == r->cap) {
+		r->cap = r->cap ? r->cap * 2 : 64;
+		r->stack = xreallocarray(r->stack, r->cap, sizeof(*r->stack));
+	}
+	r->stack[r->n++] = r->cur;
+	r->cur = next;
+}
+
+static void
+pop(struct xr *r)
+{
+	r->cur = r->stack[--r->n];
+}
+
+/* Raw HTML: what may be copied, and how. */
+
+static const char *const phrasing_ok[] = {
+	"abbr", "b", "bdi", "bdo", "br", "cite", "code", "data", "del",
+	"dfn", "em", "i", "ins", "kbd", "mark", "q", "s", "samp", "small",
+	"span", "strong", "sub", "sup", "time", "u", "var", "wbr", NULL
+};
+
+static const char *const block_ok[] = {
+	"address", "article", "aside", "blockquote", "caption", "dd",
+	"details", "div", "dl", "dt", "figcaption", "figure", "footer",
+	"h1", "h2", "h3", "h4", "h5", "h6", "header", "hr", "li", "ol",
+	"p", "pre", "section", "summary", "table", "tbody", "td", "tfoot",
+	"th", "thead", "tr", "ul", NULL
+};
+
+/* Dropped with everything inside them. */
+static const char *const drop_all[] = {
+	"applet", "audio", "base", "button", "canvas", "embed", "form",
+	"frame", "frameset", "head", "iframe", "img", "input", "link",
+	"map", "math", "meta", "noscript", "object", "option", "picture",
+	"script", "select", "source", "style", "svg", "template",
+	"textarea", "title", "track", "video", NULL
+};
+
+static const char *const void_elems[] = { "br", "hr", "wbr", NULL };
+
+/* Contexts that accept phrasing content only. */
+static const char *const phrasing_ctx[] = {
+	"p", "h1", "h2", "h3", "h4", "h5", "h6", "pre", "dt", "summary",
+	"a", NULL
+};
+
+/* Containers whose children are restricted. */
+static const struct {
+	const char	*parent;
+	const char	*children[8];
+} child_rules[] = {
+	{ "ul", { "li", NULL } },
+	{ "ol", { "li", NULL } },
+	{ "dl", { "dt", "dd", "div", NULL } },
+	{ "table", { "caption", "thead", "tbody", "tfoot", "tr", NULL } },
+	{ "thead", { "tr", NULL } },
+	{ "tbody", { "tr", NULL } },
+	{ "tfoot", { "tr", NULL } },
+	{ "tr", { "td", "th", NULL } },
+	{ NULL, { NULL } }
+};
+
+static int
+in_list(const char *const *list, const char *name)
+{
+	for (; *list != NULL; list++)
+		if (strcmp(*list, name) == 0)
+			return 1;
+	return 0;
+}
+
+static int
+is_phrasing_ctx(xmlNodePtr n)
+{
+	for (; n != NULL && n->type == XML_ELEMENT_NODE; n = n->parent) {
+		if (in_list(phrasing_ctx, (const char *)n->name) ||
+		    in_list(phrasing_ok, (const char *)n->name))
+			return 1;
+		if (in_list(block_ok, (const char *)n->name) ||
+		    strcmp((const char *)n->name, "body") == 0 ||
+		    strcmp((const char *)n->name, "section") == 0)
+			return 0;
+	}
+	return 0;
+}
+
+/* NULL when parent takes any child, else its allowed children. */
+static const char *const *
+child_rule(xmlNodePtr parent)
+{
+	size_t	 i;
+
+	if (parent == NULL || parent->type != XML_ELEMENT_NODE)
+		return NULL;
+	for (i = 0; child_rules[i].parent != NULL; i++)
+		if (strcmp(child_rules[i].parent,
+		    (const char *)parent->name) == 0)
+			return child_rules[i].children;
+	return NULL;
+}
+
+static int
+url_safe_absolute(const char *url)
+{
+	static const char *const ok[] = { "http://", "https://", "mailto:",
+	    NULL };
+	size_t	 i;
+
+	for (i = 0; ok[i] != NULL; i++)
+		if (strncasecmp(url, ok[i], strlen(ok[i])) == 0)
+			return 1;
+	return 0;
+}
+
+/* Copy the allowed attributes of src onto dst. */
+static void
+copy_attrs(xmlNodePtr src, xmlNodePtr dst)
+{
+	xmlAttrPtr	 a;
+	xmlChar		*v;
+	const char	*name;
+
+	for (a = src->properties; a != NULL; a = a->next) {
+		name = (const char *)a->name;
+		v = xmlNodeGetContent((xmlNodePtr)a);
+		if (v == NULL)
+			continue;
+		if (strcmp(name, "title") == 0 || strcmp(name, "class") == 0 ||
+		    (strcmp(name, "datetime") == 0 &&
+		    strcmp((const char *)dst->name, "a") != 0) ||
+		    (strcmp(name, "dir") == 0 &&
+		    (strcmp((char *)v, "ltr") == 0 ||
+		    strcmp((char *)v, "rtl") == 0 ||
+		    strcmp((char *)v, "auto") == 0)) ||
+		    ((strcmp(name, "colspan") == 0 ||
+		    strcmp(name, "rowspan") == 0) &&
+		    (strcmp((const char *)dst->name, "td") == 0 ||
+		    strcmp((const char *)dst->name, "th") == 0) &&
+		    v[0] != '\0' && strspn((char *)v, "0123456789") ==
+		    strlen((char *)v) && strlen((char *)v) < 4 && v[0] != '0') ||
+		    (strcmp(name, "href") == 0 &&
+		    strcmp((const char *)dst->name, "a") == 0 &&
+		    url_safe_absolute((const char *)v)))
+			xmlSetProp(dst, a->name, v);
+		xmlFree(v);
+	}
+}
+
+/* Does the text hold anything but white space? */
+static int
+has_ink(const xmlChar *s)
+{
+	for (; s != NULL && *s != '\0'; s++)
+		if (!isspace(*s))
+			return 1;
+	return 0;
+}
+
+static void
+warn_html(const struct xr *r, cmark_node *n, const char *what,
+    const char *name)
+{
+	diag_warn(r->d->path, cmark_node_get_start_line(n),
+	    cmark_node_get_start_column(n), "raw HTML %s <%s> dropped", what,
+	    name);
+}
+
+/*
+ * Copy the children of src (a parsed HTML body) under dst, keeping the
+ * allowed elements and attributes and unwrapping unknown ones.  An
+ * explicit stack keeps deep input off the C stack.
+ */
+static void
+copy_html(struct xr *r, cmark_node *origin, xmlNodePtr src, xmlNodePtr dst)
+{
+	xmlNodePtr	 top = src, s, el;
+	xmlNodePtr	*stack = NULL;
+	size_t		 n = 0, cap = 0;
+	const char	*name;
+	const char *const *rule;
+	int		 descend;
+
+	s = src->children;
+	while (s != NULL) {
+		descend = 0;
+		el = dst;
+		rule = child_rule(dst);
+		if (s->type == XML_TEXT_NODE || s->type == XML_CDATA_SECTION_NODE) {
+			if (rule == NULL || !has_ink(s->content))
+				xmlAddChild(dst, xmlNewText(s->content));
+		} else if (s->type == XML_ELEMENT_NODE) {
+			name = (const char *)s->name;
+			if (in_list(drop_all, name)) {
+				warn_html(r, origin, "element", name);
+			} else if (rule != NULL && !in_list(rule, name)) {
+				warn_html(r, origin, "misplaced element", name);
+			} else if (in_list(phrasing_ok, name) ||
+			    (in_list(block_ok, name) && !is_phrasing_ctx(dst))) {
+				el = xmlNewChild(dst, NULL, s->name, NULL);
+				copy_attrs(s, el);
+				descend = !in_list(void_elems, name);
+			} else {
+				/* Unknown or misplaced: keep its content. */
+				if (strcmp(name, "html") != 0 &&
+				    strcmp(name, "body") != 0)
+					warn_html(r, origin, "element", name);
+				descend = 1;
+			}
+		}
+		if (descend && s->children != NULL) {
+			if (n == cap) {
+				cap = cap ? cap * 2 : 32;
+				stack = xreallocarray(stack, cap,
+				    sizeof(*stack));
+			}
+			stack[n++] = dst;
+			dst = el;
+			s = s->children;
+			continue;
+		}
+		while (s->next == NULL && s->parent != top && n > 0) {
+			s = s->parent;
+			dst = stack[--n];
+		}
+		s = s->next;
+	}
+	free(stack);
+}
+
+static htmlDocPtr
+parse_html(const char *html)
+{
+	struct buf	 b = { NULL, 0, 0 };
+	htmlDocPtr	 doc;
+
+	BUF_LIT(&b, "<html><body>");
+	buf_puts(&b, html);
+	BUF_LIT(&b, "</body></html>");
+	doc = htmlReadMemory(b.ptr, (int)b.len, NULL, "UTF-8",
+	    HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING | HTML_PARSE_NONET |
+	    HTML_PARSE_NOIMPLIED | HTML_PARSE_COMPACT);
+	buf_free(&b);
+	return doc;
+}
+
+/* The body element of a parsed fragment, or NULL. */
+static xmlNodePtr
+html_body(htmlDocPtr doc)
+{
+	xmlNodePtr	 n;
+
+	n = xmlDocGetRootElement(doc);
+	if (n == NULL)
+		return NULL;
+	if (strcmp((const char *)n->name, "body") == 0)
+		return n;
+	for (n = n->children; n != NULL; n = n->next)
+		if (n->type == XML_ELEMENT_NODE &&
+		    strcmp((const char *)n->name, "body") == 0)
+			return n;
+	return NULL;
+}
+
+static void
+html_block(struct xr *r, cmark_node *node)
+{
+	htmlDocPtr	 doc;
+	xmlNodePtr	 body;
+
+	if ((doc = parse_html(cmark_node_get_literal(node))) == NULL)
+		return;
+	if ((body = html_body(doc)) != NULL)
+		copy_html(r, node, body, r->cur);
+	xmlFreeDoc(doc);
+	xhtml_nl(r->cur);
+}
+
+/* Inline raw HTML: one tag, comment or declaration per node. */
+static void
+html_inline(struct xr *r, cmark_node *node)
+{
+	const char	*lit = cmark_node_get_literal(node);
+	const char	*s;
+	htmlDocPtr	 doc;
+	xmlNodePtr	 body, src, el, n;
+	size_t		 len;
+
+	if (strncmp(lit, "<!--", 4) == 0)
+		return;				/* comments vanish */
+	if (lit[1] == '!' || lit[1] == '?') {
+		warn_html(r, node, "declaration", lit[1] == '?' ? "?" : "!");
+		return;
+	}
+	if (lit[1] == '/') {
+		s = lit + 2;
+		len = strspn(s, "abcdefghijklmnopqrstuvwxyz"
+		    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789");
+		for (n = r->cur; n != NULL && n->_private == &inline_mark;
+		    n = n->parent)
+			if (strlen((const char *)n->name) == len &&
+			    strncasecmp((const char *)n->name, s, len) == 0) {
+				r->cur = n->parent;
+				break;
+			}
+		return;
+	}
+	if ((doc = parse_html(lit)) == NULL)
+		return;
+	body = html_body(doc);
+	src = body ? body->children : NULL;
+	if (src != NULL && src->type == XML_ELEMENT_NODE) {
+		if (!in_list(phrasing_ok, (const char *)src->name))
+			warn_html(r, node, "element", (const char *)src->name);
+		else {
+			el = xmlNewChild(r->cur, NULL, src->name, NULL);
+			copy_attrs(src, el);
+			len = strlen(lit);
+			if (!in_list(void_elems, (const char *)src->name) &&
+			    !(len >= 2 && lit[len - 2] == '/')) {
+				el->_private = &inline_mark;
+				r->cur = el;
+			}
+		}
+	}
+	xmlFreeDoc(doc);
+}
+
+/* highlight() callback: a span with a class, or plain text. */
+static void
+emit_span(void *arg, const char *cls, const char *s, size_t len)
+{
+	xmlNodePtr	 code = arg, span;
+
+	if (cls == NULL) {
+		xmlAddChild(code, xmlNewTextLen(BAD_CAST s, (int)len));
+		return;
+	}
+	span = xmlNewChild(code, NULL, BAD_CAST "span", NULL);
+	xmlSetProp(span, BAD_CAST "class", BAD_CAST cls);
+	xmlAddChild(span, xmlNewTextLen(BAD_CAST s, (int)len));
+}
+
+static void
+code_block(struct xr *r, cmark_node *node)
+{
+	const char	*info = cmark_node_get_fence_info(node);
+	const char	*lit = cmark_node_get_literal(node);
+	char		 lang[32];
+	size_t		 n, i;
+	xmlNodePtr	 pre, code;
+
+	if (info == NULL)
+		info = "";
+	n = strcspn(info, " \t");
+	if (n >= sizeof(lang))
+		n = sizeof(lang) - 1;
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)info[i];
+		lang[i] = isalnum(c) || c == '-' || c == '_' ? (char)tolower(c)
+		    : '-';
+	}
+	lang[n] = '\0';
+
+	pre = xhtml_elem(r->cur, "pre", NULL);
+	code = xhtml_elem(pre, "code", NULL);
+	if (strcmp(lang, "output") == 0) {
+		xmlSetProp(pre, BAD_CAST "class", BAD_CAST "output");
+		xmlAddChild(code, xmlNewText(BAD_CAST lit));
+	} else if (strcmp(lang, "python") == 0 || strcmp(lang, "py") == 0) {
+		xmlSetProp(pre, BAD_CAST "class", BAD_CAST "code python");
+		highlight(lit, strlen(lit), 0, emit_span, code);
+	} else if (strcmp(lang, "pycon") == 0) {
+		xmlSetProp(pre, BAD_CAST "class", BAD_CAST "pycon");
+		highlight(lit, strlen(lit), 1, emit_span, code);
+	} else {
+		xmlSetProp(pre, BAD_CAST "class", BAD_CAST "code");
+		if (lang[0] != '\0') {
+			char *c = xasprintf("language-%s", lang);
+			xmlSetProp(code, BAD_CAST "class", BAD_CAST c);
+			free(c);
+		}
+		xmlAddChild(code, xmlNewText(BAD_CAST lit));
+	}
+	xhtml_nl(r->cur);
+}
+
+static int
+in_tight_list(cmark_node *n)
+{
+	cmark_node	*item, *list;
+
+	if ((item = cmark_node_parent(n)) == NULL ||
+	    cmark_node_get_type(item) != CMARK_NODE_ITEM ||
+	    (list = cmark_node_parent(item)) == NULL)
+		return 0;
+	return cmark_node_get_list_tight(list);
+}
+
+static void
+enter_link(struct xr *r, cmark_node *n)
+{
+	const struct link	*l = node_link(n);
+	const char		*title = cmark_node_get_title(n);
+	xmlNodePtr		 a;
+	char			*href;
+
+	if (l == NULL || l->kind == LINK_DROP) {
+		push(r, r->cur);
+		return;
+	}
+	a = xhtml_elem(r->cur, "a", NULL);
+	if (l->kind == LINK_DOC) {
+		href = xhtml_href(r->d, l->doc, l->heading);
+		xmlSetProp(a, BAD_CAST "href", BAD_CAST href);
+		free(href);
+	} else
+		xmlSetProp(a, BAD_CAST "href",
+		    BAD_CAST cmark_node_get_url(n));
+	if (title != NULL && *title != '\0')
+		xmlSetProp(a, BAD_CAST "title", BAD_CAST title);
+	push(r, a);
+}
+
+/* Containers: create the element and descend into it. */
+static void
+enter(struct xr *r, cmark_node *n)
+{
+	xmlNodePtr	 el;
+	char		 name[4];
+	const struct heading *h;
+
+	switch (cmark_node_get_type(n)) {
+	case CMARK_NODE_BLOCK_QUOTE:
+		el = xhtml_elem(r->cur, "blockquote", NULL);
+		xhtml_nl(el);
+		push(r, el);
+		break;
+	case CMARK_NODE_LIST:
+		if (cmark_node_get_list_type(n) == CMARK_ORDERED_LIST) {
+			el = xhtml_elem(r->cur, "ol", NULL);
+			if (cmark_node_get_list_start(n) != 1) {
+				char *v = xasprintf("%d",
+				    cmark_node_get_list_start(n));
+				xmlSetProp(el, BAD_CAST "start", BAD_CAST v);
+				free(v);
+			}
+		} else
+			el = xhtml_elem(r->cur, "ul", NULL);
+		xhtml_nl(el);
+		push(r, el);
+		break;
+	case CMARK_NODE_ITEM:
+		el = xhtml_elem(r->cur, "li", NULL);
+		if (!cmark_node_get_list_tight(cmark_node_parent(n)))
+			xhtml_nl(el);
+		push(r, el);
+		break;
+	case CMARK_NODE_PARAGRAPH:
+		if (in_tight_list(n))
+			push(r, r->cur);
+		else
+			push(r, xhtml_elem(r->cur, "p", NULL));
+		break;
+	case CMARK_NODE_HEADING:
+		snprintf(name, sizeof(name), "h%d",
+		    cmark_node_get_heading_level(n));
+		el = xhtml_elem(r->cur, name, NULL);
+		if ((h = node_heading(n)) != NULL)
+			xmlSetProp(el, BAD_CAST "id", BAD_CAST h->id);
+		push(r, el);
+		break;
+	case CMARK_NODE_EMPH:
+		push(r, xhtml_elem(r->cur, "em", NULL));
+		break;
+	case CMARK_NODE_STRONG:
+		push(r, xhtml_elem(r->cur, "strong", NULL));
+		break;
+	case CMARK_NODE_LINK:
+		enter_link(r, n);
+		break;
+	case CMARK_NODE_IMAGE:
+		/* Images are not packaged: their description stands in. */
+		el = xhtml_elem(r->cur, "span", NULL);
+		xmlSetProp(el, BAD_CAST "class", BAD_CAST "image");
+		push(r, el);
+		break;
+	default:
+		push(r, r->cur);
+		break;
+	}
+}
+
+/* Leaves get only an ENTER event from cmark_iter. */
+static int
+is_leaf(cmark_node *n)
+{
+	switch (cmark_node_get_type(n)) {
+	case CMARK_NODE_HTML_BLOCK:
+	case CMARK_NODE_THEMATIC_BREAK:
+	case CMARK_NODE_CODE_BLOCK:
+	case CMARK_NODE_TEXT:
+	case CMARK_NODE_SOFTBREAK:
+	case CMARK_NODE_LINEBREAK:
+	case CMARK_NODE_CODE:
+	case CMARK_NODE_HTML_INLINE:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+/* Is n a block whose end gets a newline in the output? */
+static int
+is_block(cmark_node *n)
+{
+	cmark_node_type t = cmark_node_get_type(n);
+
+	return t >= CMARK_NODE_FIRST_BLOCK && t <= CMARK_NODE_LAST_BLOCK &&
+	    t != CMARK_NODE_DOCUMENT;
+}
+
+static void
+leaf(struct xr *r, cmark_node *n)
+{
+	xmlNodePtr	 el;
+
+	switch (cmark_node_get_type(n)) {
+	case CMARK_NODE_TEXT:
+		xmlAddChild(r->cur, xmlNewText(BAD_CAST
+		    cmark_node_get_literal(n)));
+		break;
+	case CMARK_NODE_CODE:
+		xhtml_elem(r->cur, "code", cmark_node_get_literal(n));
+		break;
+	case CMARK_NODE_SOFTBREAK:
+		xhtml_nl(r->cur);
+		break;
+	case CMARK_NODE_LINEBREAK:
+		xhtml_elem(r->cur, "br", NULL);
+		xhtml_nl(r->cur);
+		break;
+	case CMARK_NODE_HTML_INLINE:
+		html_inline(r, n);
+		break;
+	case CMARK_NODE_HTML_BLOCK:
+		html_block(r, n);
+		break;
+	case CMARK_NODE_CODE_BLOCK:
+		code_block(r, n);
+		break;
+	case CMARK_NODE_THEMATIC_BREAK:
+		el = xhtml_elem(r->cur, "hr", NULL);
+		(void)el;
+		xhtml_nl(r->cur);
+		break;
+	default:
+		break;
+	}
+}
+
+int
+xhtml_render(const struct book *b, const struct doc *d, xmlNodePtr parent,
+    int flags)
+{
+	struct xr		 r;
+	cmark_iter		*it;
+	cmark_event_type	 ev;
+	cmark_node		*n;
+
+	memset(&r, 0, sizeof(r));
+	r.b = b;
+	r.d = d;
+	r.flags = flags;
+	r.cur = parent;
+	it = cmark_iter_new(d->root);
+	while ((ev = cmark_iter_next(it)) != CMARK_EVENT_DONE) {
+		n = cmark_iter_get_node(it);
+		if (cmark_node_get_type(n) == CMARK_NODE_DOCUMENT)
+			continue;
+		if (ev == CMARK_EVENT_ENTER) {
+			if (!is_leaf(n))
+				enter(&r, n);
+			else
+				leaf(&r, n);
+		} else {
+			pop(&r);
+			if (is_block(n) && !(cmark_node_get_type(n) ==
+			    CMARK_NODE_PARAGRAPH && in_tight_list(n)))
+				xhtml_nl(r.cur);
+		}
+	}
+	cmark_iter_free(it);
+	free(r.stack);
+	return 0;
+}
+
+xmlDocPtr
+xhtml_document(const struct book *b, const struct doc *d, const char *css,
+    int flags, const char *epub_type, const char *role)
+{
+	xmlDocPtr	 doc;
+	xmlNodePtr	 body, sec;
+
+	doc = xhtml_skeleton(b, d->title ? d->title : b->title, css, flags,
+	    &body);
+	if (flags & XHTML_EPUB) {
+		sec = xhtml_elem(body, "section", NULL);
+		xmlSetNsProp(sec, xmlSearchNs(doc, xmlDocGetRootElement(doc),
+		    BAD_CAST "epub"), BAD_CAST "type", BAD_CAST epub_type);
+		xmlSetProp(sec, BAD_CAST "role", BAD_CAST role);
+		xhtml_nl(sec);
+		xhtml_nl(body);
+	} else
+		sec = body;
+	xhtml_render(b, d, sec, flags);
+	return doc;
+}

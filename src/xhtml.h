@@ -1,0 +1,53 @@
+/*
+ * XHTML back end: a cmark tree to an XHTML5 document built with the
+ * libxml2 tree API.  Nothing here pastes markup as strings, so every
+ * document it returns is well-formed by construction.
+ */
+#ifndef GUIDEBOOK_XHTML_H
+#define GUIDEBOOK_XHTML_H
+
+#include <libxml/tree.h>
+
+#include "book.h"
+
+#define XHTML_NS	"http://www.w3.org/1999/xhtml"
+#define EPUB_NS		"http://www.idpf.org/2007/ops"
+
+/* Document flavours. */
+#define XHTML_EPUB	1	/* epub namespace, links to book documents */
+
+/*
+ * A new XHTML document with head (title, stylesheet link when css is
+ * not NULL) and an empty body; *body receives the body element.
+ * Caller frees with xmlFreeDoc.
+ */
+xmlDocPtr	xhtml_skeleton(const struct book *, const char *title,
+		    const char *css, int flags, xmlNodePtr *body);
+
+/*
+ * Render the Markdown tree of d into parent (a body or section).
+ * Returns 0.  Warnings about dropped raw HTML go to stderr.
+ */
+int		xhtml_render(const struct book *, const struct doc *,
+		    xmlNodePtr parent, int flags);
+
+/*
+ * A whole chapter or standalone document.  With XHTML_EPUB the content
+ * sits in a section carrying epub_type and role.  Caller frees.
+ */
+xmlDocPtr	xhtml_document(const struct book *, const struct doc *,
+		    const char *css, int flags, const char *epub_type,
+		    const char *role);
+
+/* Helpers shared with the EPUB writer (borrowed parent, new child). */
+xmlNodePtr	xhtml_elem(xmlNodePtr parent, const char *name,
+		    const char *text);
+void		xhtml_nl(xmlNodePtr parent);
+/* The href of a resolved link from document from; caller frees. */
+char		*xhtml_href(const struct doc *from, const struct doc *to,
+		    const struct heading *);
+
+/* Serialise with an XML declaration; caller frees *out with xmlFree. */
+void		xhtml_dump(xmlDocPtr, xmlChar **out, int *len);
+
+#endif
