@@ -83,7 +83,25 @@ examples: guidebook
 	$(GB) examples $(GBFLAGS) -o build/examples $(INDEX)
 	$(PYTHON) tests/run-examples.py build/examples
 
-check: all
+# The test build: the same sources under AddressSanitizer and
+# UndefinedBehaviorSanitizer, with -Werror (never forced on packagers).
+ASAN_CFLAGS = -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
+	      -fno-sanitize-recover=undefined -Werror
+ASAN_OBJS = $(SRCS:src/%.c=build/asan/%.o)
+
+build/asan:
+	mkdir -p $@
+
+build/asan/%.o: src/%.c | build/asan
+	$(CC) $(STD_CPPFLAGS) $(PKG_CFLAGS) $(CPPFLAGS) $(STD_CFLAGS) \
+	    $(ASAN_CFLAGS) -MMD -MP -c -o $@ $<
+
+build/asan/guidebook: $(ASAN_OBJS)
+	$(CC) $(ASAN_CFLAGS) $(LDFLAGS) -o $@ $(ASAN_OBJS) $(PKG_LIBS) $(LDLIBS)
+
+-include $(ASAN_OBJS:.o=.d)
+
+check: all build/asan/guidebook
 	$(PYTHON) tests/check.py
 
 clean:

@@ -352,6 +352,7 @@ fm_apply(struct book *b, struct doc *d, const struct fm *fm)
 				d->date = xstrdup(f->value);
 			break;
 		case FM_MAN:
+			d->man_line = f->line;
 			if (check_man(f->value) == -1) {
 				diag_error(d->path, f->line, f->col,
 				    "'%s' is not a valid man page name",
@@ -361,6 +362,7 @@ fm_apply(struct book *b, struct doc *d, const struct fm *fm)
 				d->man = xstrdup(f->value);
 			break;
 		case FM_ALIASES:
+			d->aliases_line = f->line;
 			split_list(f->value, &d->aliases, &d->naliases);
 			for (size_t j = 0; j < d->naliases; j++)
 				if (check_man(d->aliases[j]) == -1) {
@@ -581,8 +583,9 @@ doc_load(struct book *b, struct doc *d, const char *raw, size_t rawlen,
 	}
 	text = utf8_sanitize(d->path, raw, rawlen, &len);
 	free(data);
-	if (fm_parse(d->path, text, where, &fm) == -1 ||
-	    fm_apply(b, d, &fm) == -1 || check_nesting(d->path, text) == -1)
+	if (fm_parse(d->path, text, where, &fm) == -1)
+		rc = -1;
+	if (fm_apply(b, d, &fm) == -1 || check_nesting(d->path, text) == -1)
 		rc = -1;
 	fm_free(&fm);
 	d->root = cmark_parse_document(text, len, CMARK_OPT_DEFAULT);
@@ -1146,7 +1149,8 @@ check_names(struct book *b)
 				if (strcmp(names[j], name) == 0)
 					break;
 			if (j < n) {
-				diag_error(d->path, 0, 0, "man page name '%s' "
+				diag_error(d->path, k == 0 ? d->man_line :
+				    d->aliases_line, 0, "man page name '%s' "
 				    "is used twice in the book", name);
 				rc = -1;
 			}
@@ -1232,7 +1236,7 @@ book_load(struct book *b, const char *path, time_t epoch)
 	b->index.rel = xstrdup(base ? base + 1 : path);
 	b->index.part = NO_PART;
 	if (doc_load(b, &b->index, NULL, 0, IN_INDEX | IN_CHAPTER) == -1)
-		return -1;
+		rc = -1;
 	if (index_chapters(b) == -1)
 		rc = -1;
 	for (i = 0; i < b->nchapters; i++)

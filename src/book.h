@@ -50,6 +50,8 @@ struct doc {
 	char		**aliases;
 	size_t		 naliases;
 	char		*description;	/* one line for NAME and the TOC */
+	int		 man_line;	/* front-matter lines, for messages */
+	int		 aliases_line;
 	char		*date;		/* YYYY-MM-DD from front matter or NULL */
 	char		*xhtml;		/* document name inside the EPUB */
 	size_t		 part;		/* index into book.parts or NO_PART */

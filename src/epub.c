@@ -427,12 +427,15 @@ nav_add(struct navtree *t, xmlNodePtr parent, const char *label,
 			if (list->type == XML_ELEMENT_NODE &&
 			    strcmp((const char *)list->name, "ol") == 0)
 				break;
-		if (list == NULL)
+		if (list == NULL) {
 			list = child(parent, NULL, "ol", NULL);
+			xhtml_nl(list);
+		}
 	}
 	li = child(list, NULL, "li", NULL);
 	el = child(li, NULL, "a", label);
 	prop(el, "href", href);
+	xhtml_nl(list);
 	return li;
 }
 
@@ -509,6 +512,7 @@ add_nav(struct ep *ep, const char *first_chapter)
 	prop(a, "id", "toc-title");
 	memset(&t, 0, sizeof(t));
 	t.root = child(nav, NULL, "ol", NULL);
+	xhtml_nl(t.root);
 	t.play = &play;
 	nav_book(ep, &t);
 	xhtml_nl(body);

@@ -20,6 +20,26 @@ struct ex {
 	char		 requires[16];
 };
 
+/* Files to write once every example is known to be good. */
+struct outfile {
+	char		 name[32];
+	const char	*text;		/* borrowed from the cmark tree */
+};
+
+struct out {
+	struct outfile	*f;
+	size_t		 n;
+};
+
+static void
+out_add(struct out *o, const char *name, const char *text)
+{
+	o->f = xreallocarray(o->f, o->n + 1, sizeof(*o->f));
+	snprintf(o->f[o->n].name, sizeof(o->f[o->n].name), "%s", name);
+	o->f[o->n].text = text;
+	o->n++;
+}
+
 /* The first word of an info string, as a length. */
 static size_t
 word_len(const char *s)
@@ -118,7 +138,7 @@ info_of(cmark_node *n)
 
 /* The examples of one document; *count numbers the files. */
 static int
-doc_examples(const struct doc *d, const char *outdir, struct buf *tsv,
+doc_examples(const struct doc *d, struct out *files, struct buf *tsv,
     size_t *count)
 {
 	cmark_iter		*it;
@@ -172,12 +192,9 @@ doc_examples(const struct doc *d, const char *outdir, struct buf *tsv,
 		if (strcmp(ex.kind, "pycon") != 0 && is_code(next) &&
 		    is_lang(info_of(next), "output")) {
 			snprintf(out, sizeof(out), "%04zu.out", *count);
-			if (write_file(outdir, out,
-			    cmark_node_get_literal(next)) == -1)
-				rc = -1;
+			out_add(files, out, cmark_node_get_literal(next));
 		}
-		if (write_file(outdir, code, cmark_node_get_literal(n)) == -1)
-			rc = -1;
+		out_add(files, code, cmark_node_get_literal(n));
 		buf_printf(tsv, "%s\t%d\t%s\t%s\t%s\t%s\n", d->path,
 		    cmark_node_get_start_line(n), ex.kind,
 		    ex.requires[0] ? ex.requires : "-", code, out);
@@ -190,19 +207,23 @@ int
 examples_write(const struct book *b, const char *outdir)
 {
 	struct buf	 tsv = { NULL, 0, 0 };
+	struct out	 files = { NULL, 0 };
 	size_t		 count = 0, i;
 	int		 rc = 0;
 
-	if (mkdir_p(outdir) == -1)
-		return -1;
-	if (doc_examples(&b->index, outdir, &tsv, &count) == -1)
+	if (doc_examples(&b->index, &files, &tsv, &count) == -1)
 		rc = -1;
 	for (i = 0; i < b->nchapters; i++)
-		if (doc_examples(&b->chapters[i], outdir, &tsv, &count) == -1)
+		if (doc_examples(&b->chapters[i], &files, &tsv, &count) == -1)
 			rc = -1;
-	if (rc == 0 && write_file(outdir, "examples.tsv",
-	    tsv.ptr ? tsv.ptr : "") == -1)
+	if (rc == 0 && mkdir_p(outdir) == -1)
 		rc = -1;
+	for (i = 0; rc == 0 && i < files.n; i++)
+		rc = write_file(outdir, files.f[i].name, files.f[i].text);
+	/* The manifest last: a runner never sees a half-written set. */
+	if (rc == 0)
+		rc = write_file(outdir, "examples.tsv", tsv.ptr ? tsv.ptr : "");
+	free(files.f);
 	buf_free(&tsv);
 	return rc;
 }

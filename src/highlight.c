@@ -11,6 +11,9 @@
 struct lex {
 	highlight_fn	 fn;
 	void		*arg;
+	const char	*pcls;		/* pending run: class, start, length */
+	const char	*ps;
+	size_t		 plen;
 	char		 quote;		/* 0, or the open string's quote */
 	int		 triple;
 	int		 fstr;
@@ -105,10 +108,28 @@ is_digit(unsigned char c)
 }
 
 static void
+flush(struct lex *L)
+{
+	if (L->plen > 0)
+		L->fn(L->arg, L->pcls, L->ps, L->plen);
+	L->plen = 0;
+}
+
+/* Report a run; adjacent runs of one class are reported as one. */
+static void
 emit(struct lex *L, const char *cls, const char *s, size_t len)
 {
-	if (len > 0)
-		L->fn(L->arg, cls, s, len);
+	if (len == 0)
+		return;
+	if (L->plen > 0 && L->ps + L->plen == s && (L->pcls == cls ||
+	    (L->pcls != NULL && cls != NULL && strcmp(L->pcls, cls) == 0))) {
+		L->plen += len;
+		return;
+	}
+	flush(L);
+	L->pcls = cls;
+	L->ps = s;
+	L->plen = len;
 }
 
 /*
@@ -124,6 +145,16 @@ string_body(struct lex *L, const char *s, size_t len, size_t i)
 	while (i < len) {
 		c = s[i];
 		if (L->fdepth > 0) {
+			if ((c == '\'' || c == '"') && c != L->quote) {
+				/* A string inside the field: skip it. */
+				const char *q = memchr(s + i + 1, c, len - i - 1);
+				const char *e = memchr(s + i, '\n', len - i);
+
+				if (q != NULL && (e == NULL || q < e)) {
+					i = (size_t)(q - s) + 1;
+					continue;
+				}
+			}
 			if (c == '{')
 				L->fdepth++;
 			else if (c == '}' && --L->fdepth == 0) {
@@ -361,6 +392,7 @@ highlight(const char *s, size_t len, int pycon, highlight_fn fn, void *arg)
 	reset(&L);
 	if (!pycon) {
 		lex_python(&L, s, len);
+		flush(&L);
 		return;
 	}
 	for (i = 0; i < len; i += n) {
@@ -375,8 +407,8 @@ highlight(const char *s, size_t len, int pycon, highlight_fn fn, void *arg)
 		} else {
 			/* Output, maybe a traceback, until the next prompt. */
 			in_input = 0;
-			if (n >= 35 && memcmp(s + i, "Traceback (most recent "
-			    "call last):", 35) == 0)
+			if (n >= 34 && memcmp(s + i, "Traceback (most recent "
+			    "call last):", 34) == 0)
 				in_tb = 1;
 			emit(&L, in_tb ? "gt" : "go", s + i,
 			    n - (nl != NULL));
@@ -388,4 +420,5 @@ highlight(const char *s, size_t len, int pycon, highlight_fn fn, void *arg)
 		L.line_start = 1;
 		lex_python(&L, s + i + p, n - p);
 	}
+	flush(&L);
 }

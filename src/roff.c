@@ -33,6 +33,7 @@ struct rr {
 	const struct doc	*d;
 	struct roff_w		 w;
 	int			 need;		/* next block needs a break */
+	int			 desc;		/* .SH DESCRIPTION not yet out */
 	int			 in_heading;	/* 1: .SH/.SS text, 2: bold */
 	int			 upper;
 	cmark_node		*skip_subtree;	/* ignore events inside */
@@ -120,11 +121,23 @@ text(struct rr *r, const char *s, int flags)
  * tag; .IP (paragraphs) or .sp (anything else) inside a list item;
  * .PP elsewhere.
  */
+/* Text before the first section goes under DESCRIPTION. */
+static void
+open_description(struct rr *r)
+{
+	if (r->desc) {
+		roff_macro(&r->w, ".SH DESCRIPTION");
+		r->desc = 0;
+		r->need = 0;
+	}
+}
+
 static void
 block_start(struct rr *r, int para)
 {
 	struct ctx	*c = ctx_top(r);
 
+	open_description(r);
 	if (!r->need) {
 		r->need = 1;
 		return;
@@ -219,6 +232,9 @@ heading_enter(struct rr *r, cmark_node *n)
 		return;
 	}
 	if (r->nctx == 0 && level <= 3) {
+		if (level == 3)
+			open_description(r);
+		r->desc = 0;
 		roff_macro(&r->w, level <= 2 ? ".SH" : ".SS");
 		r->in_heading = 1;
 		r->upper = level <= 2;
@@ -260,7 +276,7 @@ ref_page(struct rr *r, const struct doc *d)
 {
 	if (r->in_heading != 1)
 		roff_raw(&r->w, "\\fB");
-	text(r, d->man, RE_LITERAL);
+	text(r, d->man, RE_LITERAL | RE_NOHYPH);
 	if (r->in_heading != 1)
 		roff_raw(&r->w, font_esc[font_top(r)]);
 	roff_raw(&r->w, "(7)");
@@ -289,12 +305,19 @@ link_enter(struct rr *r, cmark_node *n)
 
 	if (l == NULL || l->kind != LINK_EXTERNAL || r->in_heading)
 		return;
+	if (is_autolink(n)) {
+		/* The address is the text: show it once, in brackets. */
+		roff_raw(&r->w, "\\(la");
+		text(r, strncmp(url, "mailto:", 7) == 0 ? url + 7 : url,
+		    RE_LITERAL);
+		roff_raw(&r->w, "\\(ra");
+		r->skip_subtree = n;
+		return;
+	}
 	roff_eol(&r->w);
 	roff_raw(&r->w, ".UR ");
 	roff_escape(&r->w, url, strlen(url), RE_ARG | RE_LITERAL);
 	roff_eol(&r->w);
-	if (is_autolink(n))
-		r->skip_subtree = n;
 }
 
 static void
@@ -326,7 +349,7 @@ link_exit(struct rr *r, cmark_node *n)
 		roff_raw(&r->w, ")");
 		return;
 	}
-	if (l->kind != LINK_EXTERNAL)
+	if (l->kind != LINK_EXTERNAL || is_autolink(n))
 		return;
 	/* Punctuation right after the link rides on .UE. */
 	roff_eol(&r->w);
@@ -354,6 +377,7 @@ list_enter(struct rr *r, cmark_node *n)
 	int		 last, width = 2;
 	char		 num[32];
 
+	open_description(r);
 	if (c != NULL && c->kind == CTX_ITEM) {
 		snprintf(num, sizeof(num), ".RS %d", c->indent);
 		roff_macro(&r->w, num);
@@ -407,8 +431,11 @@ enter(struct rr *r, cmark_node *n)
 
 	switch (t) {
 	case CMARK_NODE_BLOCK_QUOTE:
+		/* .PP first: it also ends the indent of a list before. */
+		block_start(r, 0);
 		roff_macro(&r->w, ".RS 4");
 		ctx_push(r, CTX_QUOTE, 4);
+		r->need = 0;
 		break;
 	case CMARK_NODE_LIST:
 		list_enter(r, n);
@@ -483,8 +510,10 @@ leaf(struct rr *r, cmark_node *n)
 		text(r, lit, 0);
 		break;
 	case CMARK_NODE_CODE:
+		/* Code keeps its case, even in an upper-case heading. */
 		font_push(r, CMARK_NODE_CODE);
-		text(r, cmark_node_get_literal(n), RE_LITERAL | RE_NOHYPH);
+		lit = cmark_node_get_literal(n);
+		roff_escape(&r->w, lit, strlen(lit), RE_LITERAL | RE_NOHYPH);
 		font_pop(r);
 		break;
 	case CMARK_NODE_SOFTBREAK:
@@ -560,10 +589,10 @@ header(struct rr *r)
 	quoted(r, b->manual, 0);
 	roff_eol(&r->w);
 	roff_macro(&r->w, ".SH NAME");
-	text(r, d->man, RE_LITERAL);
+	text(r, d->man, RE_LITERAL | RE_NOHYPH);
 	for (i = 0; i < d->naliases; i++) {
 		roff_raw(&r->w, ", ");
-		text(r, d->aliases[i], RE_LITERAL);
+		text(r, d->aliases[i], RE_LITERAL | RE_NOHYPH);
 	}
 	roff_raw(&r->w, " \\- ");
 	text(r, d->description, 0);
@@ -623,9 +652,7 @@ roff_page(const struct book *b, const struct doc *d, struct buf *out)
 	header(&r);
 	/* .TH first; the glyph fallbacks go after it, once we know them. */
 	th_len = strcspn(body.ptr, "\n") + 1;
-	r.need = 1;
-	roff_macro(&r.w, ".SH DESCRIPTION");
-	r.need = 0;
+	r.desc = 1;
 	it = cmark_iter_new(d->root);
 	while ((ev = cmark_iter_next(it)) != CMARK_EVENT_DONE) {
 		n = cmark_iter_get_node(it);

@@ -130,7 +130,7 @@ pop(struct xr *r)
 /* Raw HTML: what may be copied, and how. */
 
 static const char *const phrasing_ok[] = {
-	"abbr", "b", "bdi", "bdo", "br", "cite", "code", "data", "del",
+	"a", "abbr", "b", "bdi", "bdo", "br", "cite", "code", "data", "del",
 	"dfn", "em", "i", "ins", "kbd", "mark", "q", "s", "samp", "small",
 	"span", "strong", "sub", "sup", "time", "u", "var", "wbr", NULL
 };
@@ -281,6 +281,24 @@ warn_html(const struct xr *r, cmark_node *n, const char *what,
 	    name);
 }
 
+static void
+warn_unwrap(const struct xr *r, cmark_node *n, const char *name)
+{
+	diag_warn(r->d->path, cmark_node_get_start_line(n),
+	    cmark_node_get_start_column(n), "raw HTML element <%s> is not "
+	    "allowed; its content is kept", name);
+}
+
+/* Is there an a element at or above n?  Links do not nest. */
+static int
+in_anchor(xmlNodePtr n)
+{
+	for (; n != NULL && n->type == XML_ELEMENT_NODE; n = n->parent)
+		if (strcmp((const char *)n->name, "a") == 0)
+			return 1;
+	return 0;
+}
+
 /*
  * Copy the children of src (a parsed HTML body) under dst, keeping the
  * allowed elements and attributes and unwrapping unknown ones.  An
@@ -310,7 +328,8 @@ copy_html(struct xr *r, cmark_node *origin, xmlNodePtr src, xmlNodePtr dst)
 				warn_html(r, origin, "element", name);
 			} else if (rule != NULL && !in_list(rule, name)) {
 				warn_html(r, origin, "misplaced element", name);
-			} else if (in_list(phrasing_ok, name) ||
+			} else if ((in_list(phrasing_ok, name) &&
+			    !(strcmp(name, "a") == 0 && in_anchor(dst))) ||
 			    (in_list(block_ok, name) && !is_phrasing_ctx(dst))) {
 				el = xmlNewChild(dst, NULL, s->name, NULL);
 				copy_attrs(s, el);
@@ -319,7 +338,7 @@ copy_html(struct xr *r, cmark_node *origin, xmlNodePtr src, xmlNodePtr dst)
 				/* Unknown or misplaced: keep its content. */
 				if (strcmp(name, "html") != 0 &&
 				    strcmp(name, "body") != 0)
-					warn_html(r, origin, "element", name);
+					warn_unwrap(r, origin, name);
 				descend = 1;
 			}
 		}
@@ -381,14 +400,16 @@ static void
 html_block(struct xr *r, cmark_node *node)
 {
 	htmlDocPtr	 doc;
-	xmlNodePtr	 body;
+	xmlNodePtr	 body, last;
 
 	if ((doc = parse_html(cmark_node_get_literal(node))) == NULL)
 		return;
+	last = r->cur->last;
 	if ((body = html_body(doc)) != NULL)
 		copy_html(r, node, body, r->cur);
 	xmlFreeDoc(doc);
-	xhtml_nl(r->cur);
+	if (r->cur->last != last)
+		xhtml_nl(r->cur);
 }
 
 /* Inline raw HTML: one tag, comment or declaration per node. */
@@ -425,7 +446,9 @@ html_inline(struct xr *r, cmark_node *node)
 	body = html_body(doc);
 	src = body ? body->children : NULL;
 	if (src != NULL && src->type == XML_ELEMENT_NODE) {
-		if (!in_list(phrasing_ok, (const char *)src->name))
+		if (!in_list(phrasing_ok, (const char *)src->name) ||
+		    (strcmp((const char *)src->name, "a") == 0 &&
+		    in_anchor(r->cur)))
 			warn_html(r, node, "element", (const char *)src->name);
 		else {
 			el = xmlNewChild(r->cur, NULL, src->name, NULL);

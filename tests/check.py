@@ -1,0 +1,502 @@
+#!/usr/bin/env python3
+"""make check: every test of pyinternals and guidebook.
+
+usage: check.py [--update] [-k PATTERN]
+
+Each test prints "ok NAME" or "FAIL NAME" with the reason; the last line
+is "N passed, N failed" and the exit status is 1 when anything failed.
+--update rewrites the golden files from the current output (review the
+diff before committing).  -k runs only the tests whose name holds
+PATTERN.
+"""
+
+import argparse
+import concurrent.futures
+import difflib
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import traceback
+import zipfile
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+TESTS = os.path.join(ROOT, "tests")
+GB = os.environ.get("GUIDEBOOK", os.path.join(ROOT, "guidebook"))
+ASAN_GB = os.path.join(ROOT, "build", "asan", "guidebook")
+SDE = "1767225600"          # 2026-01-01T00:00:00Z
+EPUBCHECK = os.environ.get("EPUBCHECK", "/usr/share/java/epubcheck.jar")
+PYTHON = os.environ.get("PYTHON") or "python3"
+
+UPDATE = False
+TESTS_RUN = []
+
+
+class Fail(Exception):
+    pass
+
+
+def test(fn):
+    TESTS_RUN.append(fn)
+    return fn
+
+
+def env(**extra):
+    e = dict(os.environ)
+    e["SOURCE_DATE_EPOCH"] = SDE
+    e.update(extra)
+    return e
+
+
+def run(args, cwd=ROOT, input=None, check=None, timeout=120, **kw):
+    r = subprocess.run(args, cwd=cwd, input=input, capture_output=True,
+                       timeout=timeout, env=kw.pop("environ", env()), **kw)
+    if check is not None and r.returncode != check:
+        raise Fail("%s exited %d, expected %d\n%s%s" % (
+            " ".join(args), r.returncode, check,
+            r.stdout.decode("utf-8", "replace")[-2000:],
+            r.stderr.decode("utf-8", "replace")[-2000:]))
+    return r
+
+
+def diff(expected, actual, name):
+    if isinstance(expected, bytes):
+        expected = expected.decode("utf-8", "replace")
+    if isinstance(actual, bytes):
+        actual = actual.decode("utf-8", "replace")
+    return "".join(difflib.unified_diff(
+        expected.splitlines(True), actual.splitlines(True),
+        name + " (expected)", name + " (actual)"))
+
+
+def golden(path, actual):
+    """Compare actual bytes with the golden file at path."""
+    if UPDATE:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "wb") as f:
+            f.write(actual)
+        return
+    try:
+        with open(path, "rb") as f:
+            expected = f.read()
+    except FileNotFoundError:
+        raise Fail("golden file %s is missing" % os.path.relpath(path, ROOT))
+    if expected != actual:
+        raise Fail(diff(expected, actual, os.path.relpath(path, ROOT)))
+
+
+def rel_stderr(data):
+    """Diagnostics with the temporary directories taken out."""
+    text = data.decode("utf-8", "replace")
+    return re.sub(r"/tmp/[^/\s:]+/", "TMP/", text).encode()
+
+
+# ---------------------------------------------------------------------
+# Golden tests: one Markdown file, both back ends, and its diagnostics.
+
+GOLDEN = os.path.join(TESTS, "golden")
+
+
+def golden_render(md):
+    base = md[:-3]
+    errs = b""
+    for fmt, ext in (("xhtml", ".xhtml"), ("man", ".7")):
+        r = run([GB, "render", "-t", fmt, os.path.relpath(md, ROOT)])
+        if r.returncode != 0:
+            raise Fail("render -t %s exited %d:\n%s" % (
+                fmt, r.returncode, r.stderr.decode()))
+        golden(base + ext, r.stdout)
+        errs += b"-- " + fmt.encode() + b"\n" + r.stderr
+    golden(base + ".err", errs)
+
+
+for _md in sorted(os.listdir(GOLDEN)):
+    if _md.endswith(".md"):
+        def _t(md=os.path.join(GOLDEN, _md)):
+            golden_render(md)
+        _t.__name__ = "golden_" + _md[:-3]
+        test(_t)
+
+
+def stdin_render():
+    """render reads standard input when no file is named."""
+    with open(os.path.join(GOLDEN, "nesting.md"), "rb") as f:
+        src = f.read()
+    a = run([GB, "render", "-t", "man"], input=src, check=0).stdout
+    b = run([GB, "render", "-t", "man", "tests/golden/nesting.md"],
+            check=0).stdout
+    if a != b:
+        raise Fail(diff(b, a, "stdin render"))
+
+
+test(stdin_render)
+
+
+# ---------------------------------------------------------------------
+# The test book: every feature, compared with golden files and linted.
+
+BOOK = os.path.join(TESTS, "book", "README.md")
+BOOK_GOLDEN = os.path.join(TESTS, "book-golden")
+
+
+def build_book(index, outdir, gb=GB, flags=("--strict",), environ=None):
+    """EPUB and man pages of a book into outdir; returns the epub path."""
+    epub = os.path.join(outdir, "book.epub")
+    e = environ or env()
+    run([gb, "epub"] + list(flags) + ["-o", epub, index], check=0,
+        environ=e)
+    run([gb, "man"] + list(flags) + ["-o", os.path.join(outdir, "man"),
+        index], check=0, environ=e)
+    return epub
+
+
+@test
+def book_golden():
+    with tempfile.TemporaryDirectory() as tmp:
+        epub = build_book(os.path.relpath(BOOK, ROOT), tmp)
+        with zipfile.ZipFile(epub) as z:
+            for name in sorted(z.namelist()):
+                if name.endswith((".xhtml", ".opf", ".ncx", ".xml")):
+                    golden(os.path.join(BOOK_GOLDEN, name), z.read(name))
+        mandir = os.path.join(tmp, "man", "man7")
+        for name in sorted(os.listdir(mandir)):
+            with open(os.path.join(mandir, name), "rb") as f:
+                golden(os.path.join(BOOK_GOLDEN, "man7", name), f.read())
+
+
+def epubcheck(epub):
+    r = run(["java", "-jar", EPUBCHECK, epub], timeout=300)
+    out = (r.stdout + r.stderr).decode("utf-8", "replace")
+    if r.returncode != 0 or "0 fatals / 0 errors / 0 warnings" not in out:
+        raise Fail("epubcheck:\n" + out[-3000:])
+
+
+def xmllint_epub(epub):
+    with tempfile.TemporaryDirectory() as tmp:
+        with zipfile.ZipFile(epub) as z:
+            names = z.namelist()
+            if names[0] != "mimetype":
+                raise Fail("mimetype is not the first entry")
+            info = z.getinfo("mimetype")
+            if info.compress_type != zipfile.ZIP_STORED or info.extra:
+                raise Fail("mimetype is compressed or has an extra field")
+            z.extractall(tmp)
+        xml = [os.path.join(tmp, n) for n in names
+               if n.endswith((".xhtml", ".opf", ".ncx", ".xml"))]
+        r = run(["xmllint", "--noout"] + xml)
+        if r.returncode != 0 or r.stderr:
+            raise Fail("xmllint:\n" + r.stderr.decode()[-3000:])
+
+
+def lint_man(mandir):
+    """mandoc and groff silent, pure ASCII, NAME readable by lexgrog.
+    An alias page holds one .so line: its target must exist and lint
+    clean (mandoc's only remark on .so itself is advice to use ln(1),
+    which the issue's alias scheme deliberately does not follow)."""
+    problems = []
+    pages = sorted(os.listdir(os.path.join(mandir, "man7")))
+    if not pages:
+        raise Fail("no man pages in " + mandir)
+    for name in pages:
+        path = os.path.join("man7", name)
+        with open(os.path.join(mandir, path), "rb") as f:
+            data = f.read()
+        if any(b > 0x7F for b in data):
+            problems.append("%s: byte above 0x7F" % name)
+        m = re.fullmatch(rb"\.so (man7/[^\s]+\.7)\n", data)
+        if m:
+            if not os.path.exists(os.path.join(mandir,
+                                               m.group(1).decode())):
+                problems.append("%s: .so target missing" % name)
+            continue
+        r = run(["mandoc", "-Tlint", "-W", "warning", path], cwd=mandir)
+        if r.stdout or r.stderr:
+            problems.append((r.stdout + r.stderr).decode())
+        r = run(["groff", "-t", "-man", "-ww", "-z", path], cwd=mandir)
+        if r.stdout or r.stderr:
+            problems.append(r.stderr.decode())
+        r = run(["lexgrog", path], cwd=mandir)
+        if r.returncode != 0 or b"parse failed" in r.stdout:
+            problems.append("%s: lexgrog: %s" % (name, r.stdout.decode()))
+    if problems:
+        raise Fail("\n".join(problems)[-4000:])
+
+
+@test
+def book_validators():
+    with tempfile.TemporaryDirectory() as tmp:
+        epub = build_book(os.path.relpath(BOOK, ROOT), tmp)
+        epubcheck(epub)
+        xmllint_epub(epub)
+        lint_man(os.path.join(tmp, "man"))
+
+
+@test
+def real_book_validators():
+    epub = os.path.join(ROOT, "dist", "pyinternals.epub")
+    mandir = os.path.join(ROOT, "dist", "man")
+    if not os.path.exists(epub):
+        raise Fail("dist/pyinternals.epub is missing: run make first")
+    epubcheck(epub)
+    xmllint_epub(epub)
+    lint_man(mandir)
+
+
+@test
+def real_book_pages_complete():
+    """Every chapter of the index has its page and its aliases."""
+    with open(os.path.join(ROOT, "guides", "README.md"), encoding="utf-8") as f:
+        index = f.read()
+    chapters = re.findall(r"^\s*[-*+] \[[^]]*\]\(([^)#]+\.md)", index, re.M)
+    pages = set(os.listdir(os.path.join(ROOT, "dist", "man", "man7")))
+    missing = []
+    for ch in chapters:
+        with open(os.path.join(ROOT, "guides", ch), encoding="utf-8") as f:
+            head = f.read().split("\n---\n", 1)[0]
+        for key in ("man", "aliases"):
+            m = re.search(r"^%s: *(.*)$" % key, head, re.M)
+            for name in (m.group(1).split(",") if m else []):
+                if name.strip() + ".7" not in pages:
+                    missing.append(name.strip())
+    if "pyinternals.7" not in pages:
+        missing.append("pyinternals")
+    if missing:
+        raise Fail("pages missing: " + ", ".join(missing))
+
+
+@test
+def reproducible():
+    """Two builds in different directories, zones, locales, umasks."""
+    outs = []
+    with tempfile.TemporaryDirectory() as a, \
+            tempfile.TemporaryDirectory() as b:
+        for tmp, tz, lc in ((a, "UTC", "C"), (b, "Asia/Tokyo", "C.UTF-8")):
+            src = os.path.join(tmp, "src")
+            shutil.copytree(os.path.join(TESTS, "book"), src)
+            e = env(TZ=tz, LC_ALL=lc)
+            build_book(os.path.join(src, "README.md"),
+                       os.path.join(tmp, "out"), environ=e)
+            outs.append(os.path.join(tmp, "out"))
+        for dirpath, _, files in os.walk(outs[0]):
+            for name in files:
+                p = os.path.join(dirpath, name)
+                q = os.path.join(outs[1], os.path.relpath(p, outs[0]))
+                with open(p, "rb") as f, open(q, "rb") as g:
+                    if f.read() != g.read():
+                        raise Fail("%s differs between builds" %
+                                   os.path.relpath(p, outs[0]))
+
+
+# ---------------------------------------------------------------------
+# Diagnostics: exit status and exact messages.
+
+ERRORS = os.path.join(TESTS, "errors")
+
+
+def error_case(case):
+    """tests/errors/CASE/cmd holds the arguments (one per line, {dir} is
+    the case directory); expected holds the exit status on its first
+    line and the exact standard error after it."""
+    d = os.path.join(ERRORS, case)
+    with open(os.path.join(d, "cmd"), encoding="utf-8") as f:
+        args = [a.replace("{dir}", os.path.relpath(d, ROOT))
+                for a in f.read().splitlines() if a]
+    with tempfile.TemporaryDirectory() as tmp:
+        args = [a.replace("{out}", tmp) for a in args]
+        r = run([GB] + args)
+        left = sorted(os.listdir(tmp))
+    actual = ("%d\n" % r.returncode).encode() + rel_stderr(r.stderr)
+    golden(os.path.join(d, "expected"), actual)
+    if r.returncode != 0 and left:
+        raise Fail("failed run left files behind: %s" % left)
+
+
+if os.path.isdir(ERRORS):
+    for _case in sorted(os.listdir(ERRORS)):
+        def _e(case=_case):
+            error_case(case)
+        _e.__name__ = "error_" + _case
+        test(_e)
+
+
+@test
+def usage_and_help():
+    r = run([GB, "--help"], check=0)
+    if b"usage: guidebook epub" not in r.stdout:
+        raise Fail("--help does not show usage")
+    r = run([GB, "--version"], check=0)
+    if not r.stdout.startswith(b"guidebook "):
+        raise Fail("--version: %r" % r.stdout)
+    for args in ([], ["frobnicate"], ["epub"], ["render", "-t", "pdf"],
+                 ["epub", "-o", "x", "--toc-depth", "9", "a.md"],
+                 ["man", "--bogus", "-o", "x", "a.md"]):
+        r = run([GB] + args)
+        if r.returncode != 2 or not r.stderr.startswith(
+                (b"usage", b"guidebook:")):
+            raise Fail("%s: exit %d, stderr %r" % (args, r.returncode,
+                                                   r.stderr))
+
+
+@test
+def failed_build_keeps_previous_output():
+    """A failing build leaves the previous EPUB intact, no temp files."""
+    with tempfile.TemporaryDirectory() as tmp:
+        src = os.path.join(tmp, "src")
+        shutil.copytree(os.path.join(TESTS, "book"), src)
+        out = os.path.join(tmp, "out")
+        os.mkdir(out)
+        epub = os.path.join(out, "book.epub")
+        run([GB, "epub", "--strict", "-o", epub,
+             os.path.join(src, "README.md")], check=0)
+        with open(epub, "rb") as f:
+            before = f.read()
+        with open(os.path.join(src, "alpha.md"), "a") as f:
+            f.write("\n[broken](nowhere.md)\n")
+        run([GB, "epub", "--strict", "-o", epub,
+             os.path.join(src, "README.md")], check=1)
+        with open(epub, "rb") as f:
+            if f.read() != before:
+                raise Fail("previous EPUB was changed")
+        if os.listdir(out) != ["book.epub"]:
+            raise Fail("left behind: %s" % os.listdir(out))
+
+
+# ---------------------------------------------------------------------
+# The example runner, on a fixture book whose outcomes are known.
+
+@test
+def example_runner_fixture():
+    fixture = os.path.join("tests", "examples-fixture", "README.md")
+    with tempfile.TemporaryDirectory() as tmp:
+        run([GB, "examples", "-o", tmp, fixture], check=0)
+        r = run([sys.executable, os.path.join(TESTS, "run-examples.py"),
+                 "--timeout", "2", tmp], timeout=120)
+        out = r.stdout.decode()
+        want = "examples: 5 run, 1 passed, 4 failed, 2 skipped"
+        if out.splitlines()[-1:] != [want] or r.returncode != 1:
+            raise Fail("runner said (exit %d):\n%s" % (r.returncode, out))
+        for needle in ("FAIL tests/examples-fixture/cases.md:",
+                       "timed out after 2 seconds",
+                       "-expected line", "+actual line",
+                       "ZeroDivisionError", "Failed example"):
+            if needle not in out:
+                raise Fail("runner output lacks %r:\n%s" % (needle, out))
+
+
+@test
+def examples_manifest():
+    """guidebook examples writes origin, kind and expected output."""
+    fixture = os.path.join("tests", "examples-fixture", "README.md")
+    with tempfile.TemporaryDirectory() as tmp:
+        run([GB, "examples", "-o", tmp, fixture], check=0)
+        with open(os.path.join(tmp, "examples.tsv"), encoding="utf-8") as f:
+            rows = [line.rstrip("\n").split("\t") for line in f]
+        kinds = [(r[1], r[2], r[3], r[5] != "-") for r in rows]
+        golden(os.path.join(TESTS, "examples-fixture", "manifest"),
+               "".join("%s %s %s %s\n" % k for k in kinds).encode())
+
+
+@test
+def guide_examples():
+    """Every example in the guides runs and shows what CPython prints."""
+    with tempfile.TemporaryDirectory() as tmp:
+        run([GB, "examples", "--strict", "-o", tmp, "guides/README.md"],
+            check=0)
+        r = run([sys.executable, os.path.join(TESTS, "run-examples.py"),
+                 tmp], timeout=900, environ=env(PYTHON=PYTHON))
+        out = r.stdout.decode()
+        if r.returncode != 0:
+            raise Fail(out[-6000:])
+        return out.rstrip("\n").splitlines()[-1]
+
+
+# ---------------------------------------------------------------------
+# Sanitizers: the same inputs through an ASan+UBSan build.
+
+def sanitizer_env():
+    return env(ASAN_OPTIONS="detect_leaks=1:abort_on_error=0:exitcode=99",
+               UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:"
+                             "exitcode=98")
+
+
+@test
+def sanitizers():
+    if not os.path.exists(ASAN_GB):
+        raise Fail("build/asan/guidebook missing (make check builds it)")
+    problems = []
+
+    def chk(args, environ, stdin=None):
+        r = run([ASAN_GB] + args, environ=environ, input=stdin)
+        err = r.stderr.decode("utf-8", "replace")
+        if r.returncode in (98, 99) or "Sanitizer" in err or \
+                "runtime error" in err:
+            problems.append("%s:\n%s" % (" ".join(args), err[-3000:]))
+
+    e = sanitizer_env()
+    for md in sorted(os.listdir(GOLDEN)):
+        if md.endswith(".md"):
+            for fmt in ("xhtml", "man"):
+                chk(["render", "-t", fmt, "tests/golden/" + md], e)
+    with tempfile.TemporaryDirectory() as tmp:
+        for index in ("tests/book/README.md", "guides/README.md"):
+            chk(["epub", "-o", tmp + "/b.epub", index], e)
+            chk(["man", "-o", tmp + "/man", index], e)
+            chk(["examples", "-o", tmp + "/ex", index], e)
+        for case in sorted(os.listdir(ERRORS)):
+            with open(os.path.join(ERRORS, case, "cmd")) as f:
+                args = [a.replace("{dir}", "tests/errors/" + case)
+                        .replace("{out}", tmp)
+                        for a in f.read().splitlines() if a]
+            chk(args, e)
+    chk(["render", "-t", "xhtml"], e, stdin=b"> " * 900 + b"deep\n" +
+        b"*a **b " * 500 + b"\n" + b"\xff\x00bad bytes\n")
+    if problems:
+        raise Fail("\n".join(problems)[-6000:])
+
+
+# ---------------------------------------------------------------------
+
+def main():
+    global UPDATE
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--update", action="store_true")
+    ap.add_argument("-k", dest="pattern")
+    args = ap.parse_args()
+    UPDATE = args.update
+    tests = [t for t in TESTS_RUN
+             if not args.pattern or args.pattern in t.__name__]
+
+    def one(t):
+        try:
+            note = t()
+            return t.__name__, (True, note)
+        except Fail as e:
+            return t.__name__, (False, str(e))
+        except Exception:
+            return t.__name__, (False, traceback.format_exc())
+
+    # The slow tests start first; results print in a fixed order.
+    slow = ("guide_examples", "real_book_validators", "book_validators",
+            "sanitizers")
+    order = sorted(tests, key=lambda t: t.__name__ not in slow)
+    with concurrent.futures.ThreadPoolExecutor(4) as pool:
+        results = dict(pool.map(one, order))
+    passed = failed = 0
+    for t in tests:
+        ok, text = results[t.__name__]
+        if ok:
+            passed += 1
+            print("ok   %s%s" % (t.__name__, " (%s)" % text if text else ""))
+        else:
+            failed += 1
+            print("FAIL %s" % t.__name__)
+            for line in text.rstrip("\n").splitlines():
+                print("     " + line)
+    print("%d passed, %d failed" % (passed, failed))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
