@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "book.h"
+#include "index.h"
 
 /* Where a front-matter key may appear. */
 #define IN_INDEX	1
@@ -649,6 +650,10 @@ book_free(struct book *b)
 	free(b->manual);
 	free(b->stylesheet);
 	free(b->cover);
+	if (b->ix != NULL) {
+		index_free(b->ix);
+		free(b->ix);
+	}
 	memset(b, 0, sizeof(*b));
 }
 

@@ -64,6 +64,8 @@ struct doc {
 	size_t		 nsee_also;
 };
 
+struct book_index;
+
 struct part {
 	char		*title;
 	char		*xhtml;		/* part page inside the EPUB */
@@ -93,6 +95,7 @@ struct book {
 	char		*stylesheet;	/* path relative to cwd, or NULL */
 	char		*cover;		/* path relative to cwd, or NULL */
 	time_t		 epoch;		/* SOURCE_DATE_EPOCH or now */
+	struct book_index *ix;		/* back-of-book index, or NULL */
 };
 
 /*

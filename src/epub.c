@@ -13,6 +13,7 @@
 #include <zip.h>
 
 #include "epub.h"
+#include "index.h"
 #include "uuid.h"
 #include "xhtml.h"
 
@@ -53,6 +54,12 @@ struct ep {
 	size_t			 play;		/* NCX playOrder */
 	int			 has_cover;
 };
+
+static int
+has_index(const struct ep *ep)
+{
+	return ep->b->ix != NULL && ep->b->ix->n > 0;
+}
 
 static void
 add_entry(struct ep *ep, const char *name, char *data, size_t len,
@@ -242,14 +249,17 @@ opf_a11y(struct ep *ep)
 	if (ep->has_cover)
 		meta_property(ep, "schema:accessibilityFeature",
 		    "alternativeText", NULL);
+	if (has_index(ep))
+		meta_property(ep, "schema:accessibilityFeature", "index",
+		    NULL);
 	meta_property(ep, "schema:accessibilityHazard", "none", NULL);
 	meta_property(ep, "schema:accessibilitySummary",
 	    ep->has_cover ?
 	    "Text with headings, a table of contents and a logical reading "
 	    "order. Code examples are text. The cover image has a text "
-	    "alternative; no other images." :
+	    "alternative; there are no other images." :
 	    "Text with headings, a table of contents and a logical reading "
-	    "order. Code examples are text. No images.", NULL);
+	    "order. Code examples are text. There are no images.", NULL);
 }
 
 static int
@@ -388,6 +398,89 @@ add_part_page(struct ep *ep, size_t p)
 	add_page(ep, id, part->xhtml, doc, NULL, 1);
 }
 
+/* One index entry's places, grouped by chapter, in book order. */
+static void
+index_refs(xmlNodePtr li, const struct ix_term *t)
+{
+	const struct doc	*d;
+	xmlNodePtr		 a;
+	size_t			 i, j;
+	char			*href;
+	int			 open;
+
+	for (i = 0; i < t->nrefs; i = j) {
+		d = t->refs[i].doc;
+		xmlAddChild(li, xmlNewText(BAD_CAST (i ? "; " : ": ")));
+		a = child(li, NULL, "a", d->title);
+		prop(a, "href", d->xhtml);
+		open = 0;
+		for (j = i; j < t->nrefs && t->refs[j].doc == d; j++) {
+			if (t->refs[j].heading == NULL)
+				continue;
+			xmlAddChild(li, xmlNewText(BAD_CAST (open ? ", " :
+			    " (")));
+			open = 1;
+			href = xasprintf("%s#%s", d->xhtml,
+			    t->refs[j].heading->id);
+			a = child(li, NULL, "a", t->refs[j].heading->text);
+			prop(a, "href", href);
+			free(href);
+		}
+		if (open)
+			xmlAddChild(li, xmlNewText(BAD_CAST ")"));
+	}
+}
+
+/* The back-of-book index, grouped by letter. */
+static void
+add_index_page(struct ep *ep)
+{
+	const struct book_index	*ix = ep->b->ix;
+	xmlDocPtr		 doc;
+	xmlNodePtr		 body, sec, el, ul = NULL, li;
+	size_t			 i;
+	int			 letter = 0, l;
+	char			 id[16], name[16];
+
+	doc = xhtml_skeleton(ep->b, "Index", CSS_NAME, XHTML_EPUB, &body);
+	sec = child(body, NULL, "section", NULL);
+	epub_type(sec, "index");
+	prop(sec, "role", "doc-index");
+	prop(sec, "class", "index");
+	prop(sec, "aria-labelledby", "index-title");
+	xhtml_nl(sec);
+	el = child(sec, NULL, "h1", "Index");
+	prop(el, "id", "index-title");
+	xhtml_nl(sec);
+	for (i = 0; i < ix->n; i++) {
+		const struct ix_term *t = &ix->terms[i];
+
+		if ((l = index_letter(t)) != letter) {
+			letter = l;
+			snprintf(id, sizeof(id), "index-%c",
+			    l == '#' ? '0' : l);
+			snprintf(name, sizeof(name), "%c", l);
+			el = child(sec, NULL, "h2", l == '#' ? "Symbols" :
+			    name);
+			prop(el, "id", id);
+			xhtml_nl(sec);
+			ul = child(sec, NULL, "ul", NULL);
+			xhtml_nl(ul);
+			xhtml_nl(sec);
+		}
+		li = child(ul, NULL, "li", NULL);
+		if (t->code)
+			child(li, NULL, "code", t->text);
+		else
+			xmlAddChild(li, xmlNewText(BAD_CAST t->text));
+		index_refs(li, t);
+		xhtml_nl(ul);
+	}
+	xhtml_nl(body);
+	add_page(ep, "index", "index.xhtml", doc, NULL, 1);
+}
+
+
 /*
  * Navigation trees.  The same walk builds nav.xhtml (nested ol) and
  * toc.ncx (nested navPoint); a tree_ops pair says how to add an entry.
@@ -491,6 +584,8 @@ nav_book(struct ep *ep, struct navtree *t)
 		}
 		nav_chapter(ep, t, part, d);
 	}
+	if (has_index(ep))
+		nav_add(t, NULL, "Index", "index.xhtml");
 }
 
 static void
@@ -540,6 +635,12 @@ add_nav(struct ep *ep, const char *first_chapter)
 	a = child(li, NULL, "a", "Start of Content");
 	epub_type(a, "bodymatter");
 	prop(a, "href", first_chapter);
+	if (has_index(ep)) {
+		li = child(ol, NULL, "li", NULL);
+		a = child(li, NULL, "a", "Index");
+		epub_type(a, "index");
+		prop(a, "href", "index.xhtml");
+	}
 	xhtml_nl(body);
 	add_page(ep, "nav", "nav.xhtml", doc, "nav", 1);
 }
@@ -666,6 +767,12 @@ add_guide(struct ep *ep, const char *first)
 	prop(r, "type", "text");
 	prop(r, "title", "Start of Content");
 	prop(r, "href", first);
+	if (has_index(ep)) {
+		r = child(guide, NULL, "reference", NULL);
+		prop(r, "type", "index");
+		prop(r, "title", "Index");
+		prop(r, "href", "index.xhtml");
+	}
 }
 
 /* DOS date and time of the epoch, in UTC (never the local zone). */
@@ -790,6 +897,8 @@ epub_build(const struct book *b, const struct epub_opts *o, char **data,
 		first = b->parts[b->chapters[0].part].xhtml;
 	add_nav(&ep, first);
 	add_chapters(&ep);
+	if (has_index(&ep))
+		add_index_page(&ep);
 	add_ncx(&ep);
 	add_guide(&ep, first);
 	add_xml(&ep, "EPUB/package.opf", ep.opf, 1);

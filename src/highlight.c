@@ -88,6 +88,18 @@ in_set(const char *const *set, size_t n, const char *s, size_t len)
 	return bsearch(word, set, n, sizeof(*set), cmp_word) != NULL;
 }
 
+int
+highlight_keyword(const char *s, size_t len)
+{
+	return in_set(keywords, NELEM(keywords), s, len);
+}
+
+int
+highlight_builtin(const char *s, size_t len)
+{
+	return in_set(builtins, NELEM(builtins), s, len);
+}
+
 static int
 is_ident_start(unsigned char c)
 {

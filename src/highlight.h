@@ -18,6 +18,10 @@
 typedef void (*highlight_fn)(void *arg, const char *cls, const char *s,
     size_t len);
 
+/* Is the word (len bytes) a Python keyword, or a built-in name? */
+int	highlight_keyword(const char *, size_t);
+int	highlight_builtin(const char *, size_t);
+
 /* Lex s (len bytes) as Python source, or as a console session. */
 void	highlight(const char *s, size_t len, int pycon, highlight_fn,
 	    void *arg);

@@ -20,6 +20,7 @@
 #include "book.h"
 #include "epub.h"
 #include "examples.h"
+#include "index.h"
 #include "roff.h"
 #include "xhtml.h"
 
@@ -31,7 +32,7 @@ enum { EXIT_INPUT = 1, EXIT_USAGE = 2 };
 
 enum {
 	OPT_STRICT = 256, OPT_TOC_DEPTH, OPT_STYLESHEET, OPT_ONLY,
-	OPT_DEPFILE, OPT_DEPTARGET
+	OPT_DEPFILE, OPT_DEPTARGET, OPT_NO_INDEX
 };
 
 struct opts {
@@ -43,6 +44,7 @@ struct opts {
 	const char	**only;
 	size_t		 nonly;
 	int		 toc_depth;
+	int		 no_index;
 };
 
 static void
@@ -50,9 +52,10 @@ usage(FILE *f)
 {
 	fputs(
 "usage: guidebook epub [--strict] [--toc-depth N] [--stylesheet FILE]\n"
-"                      [--depfile FILE [--deptarget T]] -o OUT.epub INDEX.md\n"
-"       guidebook man [--strict] [--only FILE.md]... [--depfile FILE\n"
-"                     [--deptarget T]] -o OUTDIR INDEX.md\n"
+"                      [--no-index] [--depfile FILE [--deptarget T]]\n"
+"                      -o OUT.epub INDEX.md\n"
+"       guidebook man [--strict] [--no-index] [--only FILE.md]...\n"
+"                     [--depfile FILE [--deptarget T]] -o OUTDIR INDEX.md\n"
 "       guidebook render -t xhtml|man [--strict] [FILE.md]\n"
 "       guidebook examples [--strict] -o OUTDIR INDEX.md\n"
 "       guidebook --help | --version\n", f);
@@ -82,6 +85,7 @@ help(void)
 "      --toc-depth N    heading levels below a chapter in the table of\n"
 "                       contents (0 to 5, default 2)\n"
 "      --stylesheet F   use F instead of the index's stylesheet\n"
+"      --no-index       leave out the back-of-book index\n"
 "      --only FILE.md   man: write only the pages of these documents\n"
 "      --depfile F      write make(1) dependencies of the output to F\n"
 "      --deptarget T    the target named in the depfile (default: -o)\n"
@@ -327,6 +331,7 @@ main(int argc, char *argv[])
 		{ "only",	required_argument, NULL, OPT_ONLY },
 		{ "depfile",	required_argument, NULL, OPT_DEPFILE },
 		{ "deptarget",	required_argument, NULL, OPT_DEPTARGET },
+		{ "no-index",	no_argument,	   NULL, OPT_NO_INDEX },
 		{ "help",	no_argument,	   NULL, 'h' },
 		{ "version",	no_argument,	   NULL, 'V' },
 		{ NULL,		0,		   NULL, 0 }
@@ -401,6 +406,9 @@ main(int argc, char *argv[])
 		case OPT_DEPTARGET:
 			o.deptarget = optarg;
 			break;
+		case OPT_NO_INDEX:
+			o.no_index = 1;
+			break;
 		case 'h':
 			help();
 			return 0;
@@ -427,7 +435,8 @@ main(int argc, char *argv[])
 		    cmd);
 		return EXIT_USAGE;
 	}
-	if ((o.nonly && strcmp(cmd, "man") != 0) || (o.depfile &&
+	if ((o.nonly && strcmp(cmd, "man") != 0) || (o.no_index &&
+	    strcmp(cmd, "epub") != 0 && strcmp(cmd, "man") != 0) || (o.depfile &&
 	    strcmp(cmd, "epub") != 0 && strcmp(cmd, "man") != 0) ||
 	    (o.deptarget && !o.depfile)) {
 		fprintf(stderr, PROGNAME ": option not valid for %s\n", cmd);
@@ -444,6 +453,11 @@ main(int argc, char *argv[])
 		rc = book_load_single(&b, argc ? argv[0] : NULL, epoch);
 	else
 		rc = book_load(&b, argv[0], epoch);
+	if (rc == 0 && !o.no_index && (strcmp(cmd, "epub") == 0 ||
+	    strcmp(cmd, "man") == 0)) {
+		b.ix = xcalloc(1, sizeof(*b.ix));
+		index_build(&b, b.ix);
+	}
 	if (rc == 0) {
 		if (strcmp(cmd, "epub") == 0)
 			rc = cmd_epub(&b, &o);

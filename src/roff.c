@@ -10,6 +10,7 @@
 
 #include <libxml/HTMLparser.h>
 
+#include "index.h"
 #include "roff.h"
 #include "roff_escape.h"
 
@@ -599,6 +600,46 @@ header(struct rr *r)
 	roff_eol(&r->w);
 }
 
+/* pyinternals(7) INDEX: each term and the pages that explain it. */
+static void
+index_section(struct rr *r)
+{
+	const struct book_index	*ix = r->b->ix;
+	const struct doc	*d;
+	size_t			 i, j, k;
+
+	if (ix == NULL || ix->n == 0)
+		return;
+	roff_macro(&r->w, ".SH INDEX");
+	for (i = 0; i < ix->n; i++) {
+		const struct ix_term *t = &ix->terms[i];
+
+		roff_macro(&r->w, ".TP");
+		if (t->code)
+			roff_raw(&r->w, "\\f(CR");
+		roff_escape(&r->w, t->text, strlen(t->text),
+		    t->code ? RE_LITERAL | RE_NOHYPH : 0);
+		if (t->code)
+			roff_raw(&r->w, "\\fR");
+		roff_eol(&r->w);
+		for (j = 0; j < t->nrefs; j++) {
+			d = t->refs[j].doc;
+			for (k = 0; k < j; k++)
+				if (t->refs[k].doc == d)
+					break;
+			if (k < j)
+				continue;	/* page already named */
+			if (j > 0)
+				roff_raw(&r->w, ", ");
+			roff_raw(&r->w, "\\fB");
+			roff_escape(&r->w, d->man, strlen(d->man),
+			    RE_LITERAL | RE_NOHYPH);
+			roff_raw(&r->w, "\\fR(7)");
+		}
+		roff_eol(&r->w);
+	}
+}
+
 static int
 cmp_man(const void *a, const void *b)
 {
@@ -674,6 +715,8 @@ roff_page(const struct book *b, const struct doc *d, struct buf *out)
 			leave(&r, n);
 	}
 	cmark_iter_free(it);
+	if (d == &b->index)
+		index_section(&r);
 	see_also(&r);
 	roff_eol(&r.w);
 	buf_put(out, body.ptr, th_len);

@@ -322,6 +322,24 @@ if os.path.isdir(ERRORS):
 
 
 @test
+def index_without_metadata():
+    """An index with no front matter still makes a book: the title from
+    its first heading, the language en, a man page named after it."""
+    d = "tests/errors/no-metadata"
+    with tempfile.TemporaryDirectory() as tmp:
+        epub = build_book(d + "/README.md", tmp)
+        with zipfile.ZipFile(epub) as z:
+            opf = z.read("EPUB/package.opf").decode()
+        for want in ('<dc:title id="title">Plain Book</dc:title>',
+                     "<dc:language>en</dc:language>"):
+            if want not in opf:
+                raise Fail("package document lacks %r" % want)
+        pages = sorted(os.listdir(os.path.join(tmp, "man", "man7")))
+        if pages != ["plain-book-chapter.7", "plain-book.7"]:
+            raise Fail("pages: %s" % pages)
+
+
+@test
 def usage_and_help():
     r = run([GB, "--help"], check=0)
     if b"usage: guidebook epub" not in r.stdout:

@@ -13,7 +13,7 @@ is "-" when no output block follows.  File names are relative to DIR.
 Each example runs with $PYTHON (default python3) in a fresh process and a
 fresh temporary directory, standard input closed, proxies unset, with no
 network where the platform allows it (a new network namespace through
-`unshare -rn`), and a timeout.  The last line is
+`unshare`, with only loopback up), and a timeout.  The last line is
 
     examples: N run, N passed, N failed, N skipped
 
@@ -57,11 +57,14 @@ def clean_env():
 
 
 def netns_prefix():
-    """A command prefix that runs its argument with no network, or []."""
+    """A command prefix that runs its argument in a network namespace of
+    its own (loopback up, nothing else reachable), or [] where the
+    platform does not allow one."""
     unshare = shutil.which("unshare")
     if unshare is None:
         return []
-    for args in ([unshare, "-n"], [unshare, "-rn"]):
+    lo_up = ["sh", "-c", 'ip link set lo up 2>/dev/null; exec "$@"', "sh"]
+    for args in ([unshare, "-n"] + lo_up, [unshare, "-rn"] + lo_up):
         try:
             r = subprocess.run(args + ["true"], stdin=subprocess.DEVNULL,
                                stdout=subprocess.DEVNULL,

@@ -1,0 +1,47 @@
+/*
+ * The back-of-book index: Python names found in code spans, and concepts
+ * the authors mark with an HTML comment, each with the sections of the
+ * book that mention it.  Built from the resolved book; the EPUB and man
+ * back ends only read it.
+ */
+#ifndef GUIDEBOOK_INDEX_H
+#define GUIDEBOOK_INDEX_H
+
+#include "book.h"
+
+/* A place a term appears: a section of a chapter (heading NULL: top). */
+struct ix_ref {
+	const struct doc	*doc;
+	const struct heading	*heading;
+};
+
+struct ix_term {
+	char		*text;		/* as shown */
+	char		*key;		/* sort key: lower case, no leading _ - */
+	int		 code;		/* a name (monospace), not a concept */
+	struct ix_ref	*refs;		/* in book order, no duplicates */
+	size_t		 nrefs;
+};
+
+struct book_index {
+	struct ix_term	*terms;		/* sorted by key, then text */
+	size_t		 n;
+};
+
+/* Collect the terms of every chapter.  Never fails. */
+void	index_build(const struct book *, struct book_index *);
+void	index_free(struct book_index *);
+
+/* The letter a term is filed under: 'A' to 'Z', or '#'. */
+int	index_letter(const struct ix_term *);
+
+/*
+ * The index term a code span names, or NULL for noise (literals,
+ * numbers, keywords, one-letter names, expressions).  modules is the
+ * set of module names imported anywhere in the book's examples.
+ * Exposed for tests; caller frees.
+ */
+char	*index_code_term(const char *code, const char *const *modules,
+	    size_t nmodules);
+
+#endif
