@@ -114,4 +114,7 @@ deps:
 	    python3 libxml2-utils mandoc groff man-db epubcheck \
 	    default-jre-headless clang libclang-rt-14-dev valgrind
 
+# Benchmarks and e-reader checks live in tests/*.mk.
+-include $(wildcard tests/*.mk)
+
 .PHONY: all check clean deps examples
