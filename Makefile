@@ -101,6 +101,42 @@ build/asan/guidebook: $(ASAN_OBJS)
 
 -include $(ASAN_OBJS:.o=.d)
 
+# Fuzzing (clang and its libFuzzer runtime): one harness per path, each
+# run for FUZZ_SECONDS, seeded from the test inputs and the guides.
+# New corpus entries stay in build/fuzz/; crashes land there too and
+# belong in tests/fuzz/regress/ once fixed.
+FUZZ_SECONDS ?= 60
+FUZZ_CC	?= clang
+FUZZ_CFLAGS = -g -O1 -fsanitize=fuzzer,address,undefined \
+	      -fno-sanitize-recover=undefined -D_GNU_SOURCE
+FUZZ_MODES = xhtml man epub
+FUZZ_LIB_SRCS = $(filter-out src/main.c,$(SRCS))
+
+build/fuzz:
+	mkdir -p $@
+
+build/fuzz/fuzz-%: tests/fuzz/fuzz.c $(FUZZ_LIB_SRCS) $(wildcard src/*.h) | build/fuzz
+	$(FUZZ_CC) $(STD_CPPFLAGS) -DFUZZ_$* -Isrc $(PKG_CFLAGS) $(FUZZ_CFLAGS) \
+	    -o $@ tests/fuzz/fuzz.c $(FUZZ_LIB_SRCS) $(PKG_LIBS)
+
+build/fuzz/seed-epub: tests/fuzz/make-seeds.py | build/fuzz
+	$(PYTHON) tests/fuzz/make-seeds.py $@
+
+fuzz: $(FUZZ_MODES:%=build/fuzz/fuzz-%) build/fuzz/seed-epub
+	@for m in $(FUZZ_MODES); do \
+	    mkdir -p build/fuzz/corpus-$$m; \
+	    if [ $$m = epub ]; then seeds=build/fuzz/seed-epub; \
+	    else seeds="tests/golden tests/book guides tests/fuzz/regress"; fi; \
+	    echo "fuzz-$$m: $(FUZZ_SECONDS) s"; \
+	    build/fuzz/fuzz-$$m -max_total_time=$(FUZZ_SECONDS) -timeout=10 \
+	        -rss_limit_mb=2048 -max_len=200000 -print_final_stats=1 \
+	        -artifact_prefix=build/fuzz/crash-$$m- \
+	        build/fuzz/corpus-$$m $$seeds 2>build/fuzz/fuzz-$$m.log \
+	        || { tail -40 build/fuzz/fuzz-$$m.log; exit 1; }; \
+	    grep -E '^(stat::number_of_executed_units|stat::peak_rss_mb)|cov:' \
+	        build/fuzz/fuzz-$$m.log | tail -3; \
+	done
+
 check: all build/asan/guidebook
 	$(PYTHON) tests/check.py
 
@@ -117,4 +153,4 @@ deps:
 # Benchmarks and e-reader checks live in tests/*.mk.
 -include $(wildcard tests/*.mk)
 
-.PHONY: all check clean deps examples
+.PHONY: all check clean deps examples fuzz

@@ -526,41 +526,45 @@ doc_headings(struct doc *d)
 }
 
 /*
- * Refuse nesting deeper than NEST_MAX containers: each leading '>' or
- * list marker opens one.  A cheap scan of line starts; it reports the
- * first offending line.
+ * Refuse trees nested deeper than NEST_MAX: deeper input is hostile,
+ * not a book, and every consumer downstream (libxml2's serialiser,
+ * roff indentation) has limits of its own.  The first node past the
+ * limit is reported.
  */
 static int
-check_nesting(const char *path, const char *text)
+check_depth(const struct doc *d)
 {
-	const char	*s = text;
-	int		 line = 1, depth;
+	cmark_iter		*it;
+	cmark_event_type	 ev;
+	cmark_node		*n;
+	int			 depth = 0, rc = 0;
 
-	while (*s != '\0') {
-		depth = 0;
-		for (;;) {
-			while (*s == ' ' || *s == '\t')
-				s++;
-			if (*s == '>')
-				s++;
-			else if ((*s == '-' || *s == '*' || *s == '+') &&
-			    (s[1] == ' ' || s[1] == '\t'))
-				s += 2;
-			else
-				break;
-			depth++;
+	it = cmark_iter_new(d->root);
+	while ((ev = cmark_iter_next(it)) != CMARK_EVENT_DONE) {
+		n = cmark_iter_get_node(it);
+		if (ev == CMARK_EVENT_EXIT) {
+			depth--;
+			continue;
 		}
-		if (depth > NEST_MAX) {
-			diag_error(path, line, 1, "block nesting deeper than "
-			    "%d levels", NEST_MAX);
-			return -1;
-		}
-		if ((s = strchr(s, '\n')) == NULL)
+		switch (cmark_node_get_type(n)) {
+		case CMARK_NODE_HTML_BLOCK: case CMARK_NODE_THEMATIC_BREAK:
+		case CMARK_NODE_CODE_BLOCK: case CMARK_NODE_TEXT:
+		case CMARK_NODE_SOFTBREAK: case CMARK_NODE_LINEBREAK:
+		case CMARK_NODE_CODE: case CMARK_NODE_HTML_INLINE:
+			continue;	/* leaves: no EXIT event */
+		default:
 			break;
-		s++;
-		line++;
+		}
+		if (++depth > NEST_MAX) {
+			diag_error(d->path, cmark_node_get_start_line(n),
+			    cmark_node_get_start_column(n), "nesting deeper "
+			    "than %d levels", NEST_MAX);
+			rc = -1;
+			break;
+		}
 	}
-	return 0;
+	cmark_iter_free(it);
+	return rc;
 }
 
 /*
@@ -586,11 +590,13 @@ doc_load(struct book *b, struct doc *d, const char *raw, size_t rawlen,
 	free(data);
 	if (fm_parse(d->path, text, where, &fm) == -1)
 		rc = -1;
-	if (fm_apply(b, d, &fm) == -1 || check_nesting(d->path, text) == -1)
+	if (fm_apply(b, d, &fm) == -1)
 		rc = -1;
 	fm_free(&fm);
 	d->root = cmark_parse_document(text, len, CMARK_OPT_DEFAULT);
 	free(text);
+	if (check_depth(d) == -1)
+		return -1;
 	doc_headings(d);
 	return rc;
 }
@@ -1259,6 +1265,23 @@ book_load(struct book *b, const char *path, time_t epoch)
 }
 
 int
+book_load_buffer(struct book *b, const char *name, const char *data,
+    size_t len, time_t epoch)
+{
+	memset(b, 0, sizeof(*b));
+	b->standalone = 1;
+	b->epoch = epoch;
+	b->dir = xstrdup(".");
+	b->index.path = xstrdup(name);
+	b->index.part = NO_PART;
+	if (doc_load(b, &b->index, data, len, IN_BOTH) == -1)
+		return -1;
+	book_defaults(b);
+	doc_resolve(b, &b->index);
+	return diag_errors ? -1 : 0;
+}
+
+int
 book_load_single(struct book *b, const char *path, time_t epoch)
 {
 	struct buf	 in = { NULL, 0, 0 };
@@ -1266,29 +1289,36 @@ book_load_single(struct book *b, const char *path, time_t epoch)
 	size_t		 n;
 	int		 rc;
 
-	memset(b, 0, sizeof(*b));
-	b->standalone = 1;
-	b->epoch = epoch;
-	b->dir = path ? path_dir(path) : xstrdup(".");
-	b->index.path = xstrdup(path ? path : "<stdin>");
-	b->index.rel = NULL;
-	b->index.part = NO_PART;
 	if (path == NULL) {
-		while ((n = fread(chunk, 1, sizeof(chunk), stdin)) > 0)
+		while ((n = fread(chunk, 1, sizeof(chunk), stdin)) > 0) {
 			buf_put(&in, chunk, n);
+			if (in.len > FILE_MAX) {
+				memset(b, 0, sizeof(*b));
+				diag_error("<stdin>", 0, 0, "input larger than "
+				    "%zu MB", (size_t)FILE_MAX >> 20);
+				buf_free(&in);
+				return -1;
+			}
+		}
 		if (ferror(stdin)) {
+			memset(b, 0, sizeof(*b));
 			diag_error("<stdin>", 0, 0, "cannot read: %s",
 			    strerror(errno));
 			buf_free(&in);
 			return -1;
 		}
-		if (in.ptr == NULL)
-			buf_grow(&in, 0), in.ptr[0] = '\0';
-		rc = doc_load(b, &b->index, in.ptr, in.len, IN_BOTH);
+		rc = book_load_buffer(b, "<stdin>", in.ptr ? in.ptr : "",
+		    in.len, epoch);
 		buf_free(&in);
-	} else
-		rc = doc_load(b, &b->index, NULL, 0, IN_BOTH);
-	if (rc == -1)
+		return rc;
+	}
+	memset(b, 0, sizeof(*b));
+	b->standalone = 1;
+	b->epoch = epoch;
+	b->dir = path_dir(path);
+	b->index.path = xstrdup(path);
+	b->index.part = NO_PART;
+	if (doc_load(b, &b->index, NULL, 0, IN_BOTH) == -1)
 		return -1;
 	book_defaults(b);
 	doc_resolve(b, &b->index);

@@ -111,6 +111,10 @@ int	book_load(struct book *, const char *path, time_t epoch);
  */
 int	book_load_single(struct book *, const char *path, time_t epoch);
 
+/* The same from a buffer (len bytes, need not be NUL-terminated). */
+int	book_load_buffer(struct book *, const char *name, const char *data,
+	    size_t len, time_t epoch);
+
 void	book_free(struct book *);
 
 /* Plain text of an inline subtree (text and code, breaks as spaces). */

@@ -390,7 +390,8 @@ index_build(const struct book *b, struct book_index *ix)
 	for (pass = 0; pass < 2; pass++)
 		for (i = 0; i < b->nchapters; i++)
 			scan_doc(&c, &b->chapters[i], pass);
-	qsort(c.o, c.n, sizeof(*c.o), cmp_occ);
+	if (c.n > 0)
+		qsort(c.o, c.n, sizeof(*c.o), cmp_occ);
 	for (i = 0; i < c.n; i++) {
 		struct occ *o = &c.o[i];
 

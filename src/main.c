@@ -371,6 +371,7 @@ main(int argc, char *argv[])
 	}
 	argc--;
 	argv++;
+	argv[0] = (char *)PROGNAME;	/* getopt's messages name us */
 	while ((c = getopt_long(argc, argv, "ho:t:V", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'o':

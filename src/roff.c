@@ -315,6 +315,10 @@ link_enter(struct rr *r, cmark_node *n)
 		r->skip_subtree = n;
 		return;
 	}
+	/* Text right before the link ("(", a quote) stays attached. */
+	if (!r->w.bol && r->w.out->len > 0 &&
+	    r->w.out->ptr[r->w.out->len - 1] != ' ')
+		roff_raw(&r->w, "\\c");
 	roff_eol(&r->w);
 	roff_raw(&r->w, ".UR ");
 	roff_escape(&r->w, url, strlen(url), RE_ARG | RE_LITERAL);
@@ -360,9 +364,8 @@ link_exit(struct rr *r, cmark_node *n)
 		t = cmark_node_get_literal(next);
 		k = strcspn(t, " \t");
 		if (k > 0) {
-			roff_raw(&r->w, " \"");
+			roff_raw(&r->w, " ");
 			roff_escape(&r->w, t, k, RE_ARG);
-			roff_raw(&r->w, "\"");
 			r->skip_text = next;
 			r->skip_bytes = k;
 		}

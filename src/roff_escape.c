@@ -147,15 +147,48 @@ roff_fallbacks(struct roff_w *w, struct buf *out)
 	w->ncps = w->capcps = 0;
 }
 
+/*
+ * Is c copied as it is in the middle of a line?  The bytes the switch
+ * in roff_escape() passes through unchanged, for these flags.
+ */
+static int
+plain(unsigned char c, int flags)
+{
+	if (c < 0x20 || c >= 0x7F)
+		return 0;
+	switch (c) {
+	case '\\': case '`': case '^': case '~':
+		return 0;
+	case '-':
+	case '\'':
+		return !(flags & RE_LITERAL);
+	case '"':
+		return !(flags & RE_ARG);
+	default:
+		return 1;
+	}
+}
+
 void
 roff_escape(struct roff_w *w, const char *s, size_t len, int flags)
 {
 	struct buf	*b = w->out;
-	size_t		 i, n;
+	size_t		 i, j, n;
 	unsigned int	 cp;
 	unsigned char	 c;
 
 	for (i = 0; i < len; i += n) {
+		/* Fast path: a run of plain bytes not at a line start. */
+		if (!w->bol && !(flags & (RE_UPPER | RE_NOHYPH))) {
+			for (j = i; j < len && plain((unsigned char)s[j], flags);
+			    j++)
+				;
+			if (j > i) {
+				buf_put(b, s + i, j - i);
+				n = j - i;
+				continue;
+			}
+		}
 		c = (unsigned char)s[i];
 		n = 1;
 		if (c == '\n') {
@@ -175,6 +208,10 @@ roff_escape(struct roff_w *w, const char *s, size_t len, int flags)
 		if ((flags & RE_NOHYPH) && c != ' ' && (i == 0 ||
 		    s[i - 1] == ' '))
 			BUF_LIT(b, "\\%");
+		/* Long names may break after a dot or slash, never hyphenate. */
+		if ((flags & RE_NOHYPH) && i > 0 && (s[i - 1] == '.' ||
+		    s[i - 1] == '/') && c != ' ' && c != '.' && c != '/')
+			BUF_LIT(b, "\\:");
 		w->bol = 0;
 		switch (c) {
 		case '\\':
@@ -237,8 +274,14 @@ roff_raw(struct roff_w *w, const char *s)
 void
 roff_eol(struct roff_w *w)
 {
+	struct buf	*b = w->out;
+
 	if (!w->bol) {
-		buf_putc(w->out, '\n');
+		/* No trailing blanks: the newline is the word space. */
+		while (b->len > 1 && b->ptr[b->len - 1] == ' ' &&
+		    b->ptr[b->len - 2] != '\\')
+			b->ptr[--b->len] = '\0';
+		buf_putc(b, '\n');
 		w->bol = 1;
 	}
 }

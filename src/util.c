@@ -15,6 +15,7 @@
 #include "util.h"
 
 int	diag_strict;
+FILE	*diag_file;
 size_t	diag_errors;
 size_t	diag_warnings;
 
@@ -118,7 +119,9 @@ buf_grow(struct buf *b, size_t need)
 void
 buf_put(struct buf *b, const char *s, size_t n)
 {
-	buf_grow(b, n);
+	/* Room for n bytes and the NUL: no call on the common path. */
+	if (n >= b->cap - b->len)
+		buf_grow(b, n);
 	if (n)
 		memcpy(b->ptr + b->len, s, n);
 	b->len += n;
@@ -134,7 +137,8 @@ buf_puts(struct buf *b, const char *s)
 void
 buf_putc(struct buf *b, int c)
 {
-	buf_grow(b, 1);
+	if (b->len + 2 > b->cap)
+		buf_grow(b, 1);
 	b->ptr[b->len++] = (char)c;
 	b->ptr[b->len] = '\0';
 }
@@ -188,19 +192,21 @@ static void
 diag(const char *kind, const char *file, int line, int col,
     const char *fmt, va_list ap)
 {
-	fputs(PROGNAME ": ", stderr);
+	FILE	*f = diag_file ? diag_file : stderr;
+
+	fputs(PROGNAME ": ", f);
 	if (file != NULL) {
-		fputs(file, stderr);
+		fputs(file, f);
 		if (line > 0) {
-			fprintf(stderr, ":%d", line);
+			fprintf(f, ":%d", line);
 			if (col > 0)
-				fprintf(stderr, ":%d", col);
+				fprintf(f, ":%d", col);
 		}
-		fputs(": ", stderr);
+		fputs(": ", f);
 	}
-	fprintf(stderr, "%s: ", kind);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
+	fprintf(f, "%s: ", kind);
+	vfprintf(f, fmt, ap);
+	fputc('\n', f);
 }
 
 void
@@ -228,8 +234,6 @@ diag_warn(const char *file, int line, int col, const char *fmt, ...)
 		diag_warnings++;
 }
 
-/* Files larger than this are refused: no book needs them. */
-#define FILE_MAX ((size_t)256 * 1024 * 1024)
 
 int
 file_read(const char *path, char **out, size_t *outlen)
@@ -268,7 +272,7 @@ file_read(const char *path, char **out, size_t *outlen)
 		b.len += (size_t)n;
 		if (b.len > FILE_MAX) {
 			diag_error(path, 0, 0, "file larger than %zu MB",
-			    FILE_MAX >> 20);
+			    (size_t)FILE_MAX >> 20);
 			close(fd);
 			buf_free(&b);
 			return -1;
@@ -431,40 +435,58 @@ utf8_valid(const unsigned char *s, size_t len)
 	return n;
 }
 
+/*
+ * Where the character at offset off of s is, for a message: line and
+ * column (in characters).  Everything before off is valid UTF-8.
+ */
+static void
+utf8_where(const char *s, size_t off, int *line, int *col)
+{
+	size_t	 i;
+
+	*line = 1;
+	*col = 1;
+	for (i = 0; i < off; i++)
+		if (s[i] == '\n') {
+			++*line;
+			*col = 1;
+		} else if (((unsigned char)s[i] & 0xC0) != 0x80)
+			++*col;		/* not a continuation byte */
+}
+
+/* Valid text is copied a run at a time, not a character at a time. */
 char *
 utf8_sanitize(const char *file, const char *s, size_t len, size_t *outlen)
 {
 	const unsigned char	*u = (const unsigned char *)s;
 	struct buf		 b = { NULL, 0, 0 };
-	size_t			 i = 0, n, bad = 0;
-	int			 line = 1, col = 1, bline = 0, bcol = 0;
+	size_t			 i = 0, start, n, bad = 0;
+	int			 bline = 0, bcol = 0;
 
 	buf_grow(&b, len);
 	while (i < len) {
-		n = utf8_valid(u + i, len - i);
-		if (n == 1 && u[i] < 0x20 && u[i] != '\t' && u[i] != '\n' &&
-		    u[i] != '\r')
-			n = 0;		/* control characters are not XML */
-		if (n == 3 && u[i] == 0xEF && u[i + 1] == 0xBF &&
-		    u[i + 2] >= 0xBE)
-			n = 0;		/* U+FFFE and U+FFFF are not XML */
-		if (n == 0) {
-			if (bad++ == 0) {
-				bline = line;
-				bcol = col;
+		for (start = i; i < len; i += n) {
+			if (u[i] >= 0x20 && u[i] < 0x80) {
+				n = 1;
+				continue;
 			}
-			BUF_LIT(&b, "\xEF\xBF\xBD");
-			i++;
-			col++;
-			continue;
+			n = utf8_valid(u + i, len - i);
+			if (n == 1 && u[i] != '\t' && u[i] != '\n' &&
+			    u[i] != '\r')
+				break;	/* control characters are not XML */
+			if (n == 3 && u[i] == 0xEF && u[i + 1] == 0xBF &&
+			    u[i + 2] >= 0xBE)
+				break;	/* U+FFFE and U+FFFF are not XML */
+			if (n == 0)
+				break;
 		}
-		buf_put(&b, s + i, n);
-		if (u[i] == '\n') {
-			line++;
-			col = 1;
-		} else
-			col++;
-		i += n;
+		buf_put(&b, s + start, i - start);
+		if (i == len)
+			break;
+		if (bad++ == 0)
+			utf8_where(s, i, &bline, &bcol);
+		BUF_LIT(&b, "\xEF\xBF\xBD");
+		i++;
 	}
 	if (bad)
 		diag_warn(file, bline, bcol, "invalid UTF-8, NUL or control byte "

@@ -53,6 +53,7 @@ char	*buf_take(struct buf *);
  * counters tell main.c which exit status to use.
  */
 extern int	diag_strict;
+extern FILE	*diag_file;	/* where messages go; NULL: stderr */
 extern size_t	diag_errors;
 extern size_t	diag_warnings;
 
@@ -60,6 +61,9 @@ void	diag_error(const char *file, int line, int col, const char *, ...)
 	    __attribute__((format(printf, 4, 5)));
 void	diag_warn(const char *file, int line, int col, const char *, ...)
 	    __attribute__((format(printf, 4, 5)));
+
+/* No input file may be larger than this. */
+#define FILE_MAX ((size_t)16 * 1024 * 1024)
 
 /*
  * Read a whole file into a NUL-terminated buffer (caller frees *out).

@@ -144,6 +144,7 @@ BOOK_GOLDEN = os.path.join(TESTS, "book-golden")
 def build_book(index, outdir, gb=GB, flags=("--strict",), environ=None):
     """EPUB and man pages of a book into outdir; returns the epub path."""
     epub = os.path.join(outdir, "book.epub")
+    os.makedirs(outdir, exist_ok=True)
     e = environ or env()
     run([gb, "epub"] + list(flags) + ["-o", epub, index], check=0,
         environ=e)
