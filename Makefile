@@ -62,10 +62,11 @@ build/%.o: src/%.c | build
 	$(CC) $(STD_CPPFLAGS) $(PKG_CFLAGS) $(CPPFLAGS) $(STD_CFLAGS) \
 	    $(CFLAGS) -MMD -MP -c -o $@ $<
 
-build build/man dist:
+build build/man:
 	mkdir -p $@
 
-$(EPUB): guidebook $(INDEX) | dist build
+$(EPUB): guidebook $(INDEX) | build
+	@mkdir -p dist
 	$(GB) epub $(GBFLAGS) --depfile build/epub.d --deptarget $@ \
 	    -o $@ $(INDEX)
 
@@ -150,7 +151,71 @@ deps:
 	    python3 libxml2-utils mandoc groff man-db epubcheck \
 	    default-jre-headless clang libclang-rt-14-dev valgrind
 
+# Installation, for packagers: the documents and the compiler can be
+# installed apart (split packages); uninstall removes exactly the files
+# install wrote, named from the same lists.
+install: install-docs install-bin
+
+install-docs: all
+	$(INSTALL) -d $(DESTDIR)$(MANDIR)/man7 $(DESTDIR)$(DOCDIR)
+	$(INSTALL) -m 644 dist/man/man7/*.7 $(DESTDIR)$(MANDIR)/man7/
+	$(INSTALL) -m 644 $(EPUB) $(DESTDIR)$(DOCDIR)/pyinternals.epub
+
+install-bin: guidebook
+	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
+	$(INSTALL) -m 755 guidebook $(DESTDIR)$(BINDIR)/guidebook
+	$(INSTALL) -m 644 man/guidebook.1 $(DESTDIR)$(MANDIR)/man1/guidebook.1
+
+uninstall: uninstall-docs uninstall-bin
+
+uninstall-docs: $(MANSTAMPS)
+	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man7/,$(notdir $(wildcard dist/man/man7/*.7)))
+	rm -f $(DESTDIR)$(DOCDIR)/pyinternals.epub
+	-rmdir $(DESTDIR)$(DOCDIR) 2>/dev/null
+
+uninstall-bin:
+	rm -f $(DESTDIR)$(BINDIR)/guidebook $(DESTDIR)$(MANDIR)/man1/guidebook.1
+
+# A reproducible source tarball: the committed files, sorted, owned by
+# root, dated SOURCE_DATE_EPOCH, gzip without a name or time stamp.  It
+# carries .source-date-epoch so that builds from it date themselves alike.
+DISTNAME = pyinternals-$(VERSION)
+TARBALL	 = dist/$(DISTNAME).tar.gz
+
+dist: $(TARBALL)
+
+$(TARBALL): FORCE
+	@mkdir -p dist
+	@test -n "$(SOURCE_DATE_EPOCH)" || \
+	    { echo "make dist: no SOURCE_DATE_EPOCH and no git history"; exit 1; }
+	rm -rf build/dist && mkdir -p build/dist/$(DISTNAME)
+	{ git ls-files 2>/dev/null || cat .dist-files; } | \
+	    grep -v '^\.source-date-epoch$$' > build/dist/files
+	tar -cf - -T build/dist/files | tar -xf - -C build/dist/$(DISTNAME)
+	echo $(SOURCE_DATE_EPOCH) > build/dist/$(DISTNAME)/.source-date-epoch
+	cp build/dist/files build/dist/$(DISTNAME)/.dist-files
+	cd build/dist && LC_ALL=C tar --sort=name --format=gnu \
+	    --owner=0 --group=0 --numeric-owner --mode='a+rX,u+w,go-w' \
+	    --mtime=@$(SOURCE_DATE_EPOCH) -cf - $(DISTNAME) | \
+	    gzip -n -9 > ../../$@.tmp
+	mv $@.tmp $@
+
+# Unpack the tarball elsewhere, build, test, install, uninstall: fails if
+# anything needed is missing from it or anything is left installed.
+distcheck: $(TARBALL)
+	rm -rf build/distcheck && mkdir -p build/distcheck
+	tar -xzf $(TARBALL) -C build/distcheck
+	cd build/distcheck/$(DISTNAME) && $(MAKE) && $(MAKE) check && \
+	    $(MAKE) install DESTDIR=$$PWD/../inst PREFIX=/usr && \
+	    $(MAKE) uninstall DESTDIR=$$PWD/../inst PREFIX=/usr
+	@left=$$(find build/distcheck/inst -type f); \
+	if [ -n "$$left" ]; then echo "left installed:"; echo "$$left"; exit 1; fi
+	@echo "$(TARBALL) is ready for distribution"
+
+FORCE:
+
 # Benchmarks and e-reader checks live in tests/*.mk.
 -include $(wildcard tests/*.mk)
 
-.PHONY: all check clean deps examples fuzz
+.PHONY: all check clean deps dist distcheck examples fuzz install \
+	install-bin install-docs uninstall uninstall-bin uninstall-docs FORCE
