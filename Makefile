@@ -149,7 +149,8 @@ deps:
 	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
 	    build-essential pkg-config libcmark-dev libxml2-dev libzip-dev \
 	    python3 libxml2-utils mandoc groff man-db epubcheck \
-	    default-jre-headless clang libclang-rt-14-dev valgrind
+	    default-jre-headless clang libclang-rt-14-dev valgrind \
+	    hyperfine gnuplot-nox pandoc lowdown cmark time
 
 # Installation, for packagers: the documents and the compiler can be
 # installed apart (split packages); uninstall removes exactly the files
@@ -212,10 +213,15 @@ distcheck: $(TARBALL)
 	if [ -n "$$left" ]; then echo "left installed:"; echo "$$left"; exit 1; fi
 	@echo "$(TARBALL) is ready for distribution"
 
+# Build and lint the distribution packages from the tarball.
+check-packages: $(TARBALL)
+	sh tests/packages.sh $(TARBALL)
+
 FORCE:
 
 # Benchmarks and e-reader checks live in tests/*.mk.
 -include $(wildcard tests/*.mk)
 
 .PHONY: all check clean deps dist distcheck examples fuzz install \
-	install-bin install-docs uninstall uninstall-bin uninstall-docs FORCE
+	install-bin install-docs uninstall uninstall-bin uninstall-docs FORCE \
+	check-packages

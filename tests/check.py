@@ -291,6 +291,103 @@ def reproducible():
 
 
 # ---------------------------------------------------------------------
+# Packaging: install, man(1) through the installed tree, uninstall;
+# reproducible builds and tarball.
+
+def source_files():
+    r = run(["git", "ls-files"])
+    if r.returncode == 0 and r.stdout:
+        return r.stdout.decode().splitlines()
+    with open(os.path.join(ROOT, ".dist-files"), encoding="utf-8") as f:
+        return f.read().splitlines()
+
+
+def copy_tree(dest):
+    for name in source_files():
+        src = os.path.join(ROOT, name)
+        dst = os.path.join(dest, name)
+        if os.path.isfile(src):
+            os.makedirs(os.path.dirname(dst), exist_ok=True)
+            shutil.copy2(src, dst)
+
+
+@test
+def install_and_uninstall():
+    """make install into a DESTDIR: man finds every page and alias,
+    mandb/whatis/apropos list them; uninstall leaves no file."""
+    with tempfile.TemporaryDirectory() as tmp:
+        dest = os.path.join(tmp, "root")
+        run(["make", "-s", "install", "DESTDIR=" + dest, "PREFIX=/usr"],
+            check=0, timeout=600)
+        mandir = os.path.join(dest, "usr", "share", "man")
+        for path in ("usr/bin/guidebook", "usr/share/man/man1/guidebook.1",
+                     "usr/share/doc/pyinternals/pyinternals.epub"):
+            if not os.path.isfile(os.path.join(dest, path)):
+                raise Fail("not installed: " + path)
+        pages = sorted(n[:-2] for n in os.listdir(
+            os.path.join(mandir, "man7")))
+        r = run(["man", "-M", mandir, "-w", "pyinternals-gil"], check=0)
+        if not r.stdout.strip().endswith(b"man7/pyinternals-gil.7"):
+            raise Fail("man -w: %r" % r.stdout)
+        r = run(["man", "-M", mandir, "pyinternals-threading"], check=0,
+                environ=env(MANPAGER="cat", PAGER="cat", MANWIDTH="80"))
+        if b"PYINTERNALS-GIL(7)" not in r.stdout:
+            raise Fail("alias did not show the GIL page:\n%r" %
+                       r.stdout[:300])
+        run(["mandb", "-q", mandir], check=0)
+        r = run(["apropos", "-M", mandir, "python"], check=0)
+        listed = {line.split(" ", 1)[0] for line in
+                  r.stdout.decode().splitlines()}
+        missing = sorted(set(pages) - listed)
+        if missing:
+            raise Fail("apropos python misses: %s\n%s" % (
+                missing, r.stdout.decode()))
+        for page in pages:
+            r = run(["whatis", "-M", mandir, page], check=0)
+            if b" - " not in r.stdout:
+                raise Fail("whatis %s: %r" % (page, r.stdout))
+        run(["make", "-s", "uninstall", "DESTDIR=" + dest, "PREFIX=/usr"],
+            check=0)
+        left = [os.path.join(d, f) for d, _, fs in os.walk(dest)
+                for f in fs if f not in ("index.db",)]
+        if left:
+            raise Fail("left after uninstall: %s" % left)
+
+
+@test
+def reproducible_release():
+    """Two source trees in different directories, built with different
+    TZ, LC_ALL and umask at different times: the EPUB, every man page
+    and the release tarball are byte-identical."""
+    sde = os.environ.get("SOURCE_DATE_EPOCH") or SDE
+    outs = []
+    with tempfile.TemporaryDirectory() as a, \
+            tempfile.TemporaryDirectory() as b:
+        for tmp, tz, lc, mask in ((a, "UTC", "C", "022"),
+                                  (b, "Pacific/Auckland", "C.UTF-8", "077")):
+            src = os.path.join(tmp, "pyinternals-src")
+            copy_tree(src)
+            e = env(TZ=tz, LC_ALL=lc, SOURCE_DATE_EPOCH=sde)
+            e.pop("MAKEFLAGS", None)
+            e.pop("MFLAGS", None)
+            run(["sh", "-c", "umask %s && make -s all dist" % mask],
+                cwd=src, check=0, timeout=600, environ=e)
+            outs.append(os.path.join(src, "dist"))
+        names = []
+        for dirpath, _, files in os.walk(outs[0]):
+            for name in files:
+                names.append(os.path.relpath(os.path.join(dirpath, name),
+                                             outs[0]))
+        if not any(n.endswith(".tar.gz") for n in names):
+            raise Fail("no tarball built")
+        for name in sorted(names):
+            with open(os.path.join(outs[0], name), "rb") as f, \
+                    open(os.path.join(outs[1], name), "rb") as g:
+                if f.read() != g.read():
+                    raise Fail("%s differs between the two builds" % name)
+
+
+# ---------------------------------------------------------------------
 # Diagnostics: exit status and exact messages.
 
 ERRORS = os.path.join(TESTS, "errors")
