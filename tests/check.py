@@ -303,12 +303,16 @@ def source_files():
 
 
 def copy_tree(dest):
-    for name in source_files():
+    """The source files into dest, as a release tarball holds them."""
+    names = [n for n in source_files() if n != ".source-date-epoch"]
+    for name in names:
         src = os.path.join(ROOT, name)
         dst = os.path.join(dest, name)
         if os.path.isfile(src):
             os.makedirs(os.path.dirname(dst), exist_ok=True)
             shutil.copy2(src, dst)
+    with open(os.path.join(dest, ".dist-files"), "w") as f:
+        f.write("".join(n + "\n" for n in names))
 
 
 @test
