@@ -484,6 +484,189 @@ def failed_build_keeps_previous_output():
 
 
 # ---------------------------------------------------------------------
+# Hostile input: clear errors, exit status 1, no partial output.
+
+def small_book(tmp, chapters, index_extra=""):
+    """Write an index listing chapters {name: text}; returns its path."""
+    lines = ["# Hostile", "", index_extra, ""]
+    for name, text in chapters.items():
+        path = os.path.join(tmp, name)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "wb") as f:
+            f.write(text if isinstance(text, bytes) else text.encode())
+        target = name.replace("%", "%25").replace(" ", "%20")
+        lines.append("- [%s](%s)" % (name, target))
+    index = os.path.join(tmp, "README.md")
+    with open(index, "w", encoding="utf-8") as f:
+        f.write("\n".join(lines) + "\n")
+    return index
+
+
+def expect_error(args, needle, tmp):
+    """guidebook exits 1 with needle in its message and writes nothing
+    into tmp/out."""
+    out = os.path.join(tmp, "out")
+    os.makedirs(out, exist_ok=True)
+    before = sorted(os.listdir(out))
+    r = run([GB] + args, timeout=300)
+    err = r.stderr.decode("utf-8", "replace")
+    if r.returncode != 1 or needle not in err:
+        raise Fail("%s: exit %d, stderr:\n%s" % (args, r.returncode,
+                                                  err[-2000:]))
+    if sorted(os.listdir(out)) != before:
+        raise Fail("left in the output directory: %s" %
+                   sorted(os.listdir(out)))
+
+
+@test
+def hostile_bytes():
+    """Invalid UTF-8, NUL and control bytes: replaced, one warning with
+    file:line:col; well-formed output; an error under --strict."""
+    with tempfile.TemporaryDirectory() as tmp:
+        index = small_book(tmp, {"bad.md": b"# Bad\n\nok \xff\xfe and "
+                                 b"\x00 nul \x01 ctl \xed\xa0\x80.\n"})
+        out = os.path.join(tmp, "b.epub")
+        r = run([GB, "epub", "-o", out, index], check=0)
+        if not re.search(rb"bad\.md:3:4: warning: invalid UTF-8",
+                         r.stderr):
+            raise Fail("no warning with position: %r" % r.stderr)
+        xmllint_epub(out)
+        expect_error(["epub", "--strict", "-o", tmp + "/out/b.epub",
+                      index], "invalid UTF-8", tmp)
+
+
+@test
+def hostile_sizes():
+    """An empty chapter builds; a 100 MB file is refused; a 10 MB line
+    builds."""
+    with tempfile.TemporaryDirectory() as tmp:
+        index = small_book(tmp, {"empty.md": b"",
+                                 "line.md": b"# Long\n\n" +
+                                 b"word " * (2 * 1024 * 1024) + b"\n"})
+        run([GB, "epub", "--strict", "-o", tmp + "/b.epub", index],
+            check=0, timeout=300)
+        run([GB, "man", "--strict", "-o", tmp + "/man", index], check=0,
+            timeout=300)
+        with open(os.path.join(tmp, "huge.md"), "wb") as f:
+            f.write(b"x" * (100 * 1024 * 1024))
+        with open(index, "a") as f:
+            f.write("- [Huge](huge.md)\n")
+        expect_error(["epub", "-o", tmp + "/out/b.epub", index],
+                     "huge.md: error: file larger than 16 MB", tmp)
+
+
+@test
+def hostile_nesting():
+    """10,000-deep block quotes or lists: an error with line and column,
+    not a crash or a stack overflow."""
+    with tempfile.TemporaryDirectory() as tmp:
+        quotes = "> " * 10000 + "deep\n"
+        lists = "- " * 5000 + "1. " * 5000 + "x\n"
+        for name, text in (("quotes.md", quotes), ("lists.md", lists)):
+            index = small_book(tmp, {name: text})
+            expect_error(["epub", "-o", tmp + "/out/b.epub", index],
+                         name + ":", tmp)
+            expect_error(["man", "-o", tmp + "/out", index],
+                         "nesting deeper than 1000 levels", tmp)
+
+
+@test
+def hostile_many_chapters():
+    """A book of 10,000 chapters builds."""
+    with tempfile.TemporaryDirectory() as tmp:
+        chapters = {"c%05d.md" % i: "# C%d\n\nSee [next](c%05d.md).\n" % (
+            i, (i + 1) % 10000) for i in range(10000)}
+        index = small_book(tmp, chapters)
+        run([GB, "epub", "--strict", "-o", tmp + "/b.epub", index],
+            check=0, timeout=600)
+        with zipfile.ZipFile(tmp + "/b.epub") as z:
+            if len([n for n in z.namelist()
+                    if re.fullmatch(r"EPUB/c\d{5}\.xhtml", n)]) != 10000:
+                raise Fail("not every chapter is in the EPUB")
+
+
+@test
+def hostile_names_and_paths():
+    """Spaces and non-ASCII in file names work; a link or chapter that
+    leaves the book, a symlink out of it, a chapter that is a directory
+    and a listed missing file are errors."""
+    with tempfile.TemporaryDirectory() as tmp:
+        index = small_book(tmp, {
+            "my guide.md": "# Mine\n\n[other](caf%C3%A9.md#t%C3%AAte)\n",
+            "café.md": "# Café\n\n## Tête\n\n[back](<my guide.md>)\n"})
+        epub = os.path.join(tmp, "b.epub")
+        run([GB, "epub", "--strict", "-o", epub, index], check=0)
+        epubcheck(epub)
+        run([GB, "man", "--strict", "-o", tmp + "/man", index], check=0)
+        lint_man(tmp + "/man")
+        outside = os.path.join(tmp, "outside.md")
+        with open(outside, "w") as f:
+            f.write("# Outside\n")
+        book = os.path.join(tmp, "book")
+        os.makedirs(os.path.join(book, "dir.md"))
+        os.symlink(outside, os.path.join(book, "link.md"))
+        for entry, needle in (("[l](link.md)", "resolves outside the book"),
+                              ("[d](dir.md)", "not a regular file"),
+                              ("[x](../outside.md)", "outside the book"),
+                              ("[m](missing.md)", "not found")):
+            with open(os.path.join(book, "README.md"), "w") as f:
+                f.write("# B\n\n- %s\n" % entry)
+            expect_error(["epub", "-o", tmp + "/out/b.epub",
+                          os.path.join(book, "README.md")], needle, tmp)
+
+
+@test
+def hostile_outputs():
+    """A missing or unwritable output directory and a full disk are
+    errors that leave the previous output intact and no temporary file."""
+    book = os.path.relpath(BOOK, ROOT)
+    with tempfile.TemporaryDirectory() as tmp:
+        expect_error(["epub", "-o", tmp + "/no/such/dir/b.epub", book],
+                     "cannot create", tmp)
+        expect_error(["epub", "-o", "/proc/guidebook-test.epub", book],
+                     "cannot create", tmp)
+        with open(os.path.join(tmp, "file"), "w") as f:
+            f.write("a file, not a directory\n")
+        expect_error(["man", "-o", tmp + "/file/man", book],
+                     "cannot create directory", tmp)
+        out = os.path.join(tmp, "out")
+        epub = os.path.join(out, "b.epub")
+        run([GB, "epub", "-o", epub, book], check=0)
+        with open(epub, "rb") as f:
+            before = f.read()
+        # A full disk: the file size limit stops the write half way.
+        r = run(["sh", "-c", 'ulimit -f 16 && exec "$@"', "sh", GB, "epub",
+                 "-o", epub, book])
+        if r.returncode != 1 or b"cannot write" not in r.stderr:
+            raise Fail("full disk: exit %d, %r" % (r.returncode, r.stderr))
+        with open(epub, "rb") as f:
+            if f.read() != before:
+                raise Fail("the previous EPUB was damaged")
+        if os.listdir(out) != ["b.epub"]:
+            raise Fail("left behind: %s" % os.listdir(out))
+
+
+@test
+def valgrind_clean():
+    """valgrind --leak-check=full finds nothing over the test book."""
+    if shutil.which("valgrind") is None:
+        raise Fail("valgrind is not installed")
+    book = os.path.relpath(BOOK, ROOT)
+    with tempfile.TemporaryDirectory() as tmp:
+        for args in (["epub", "-o", tmp + "/b.epub", book],
+                     ["man", "-o", tmp + "/man", book],
+                     ["examples", "-o", tmp + "/ex", book],
+                     ["render", "-t", "xhtml", "tests/golden/html.md"],
+                     ["render", "-t", "man", "tests/golden/escapes.md"]):
+            r = run(["valgrind", "-q", "--leak-check=full",
+                     "--errors-for-leak-kinds=definite,indirect",
+                     "--error-exitcode=99", GB] + args, timeout=600)
+            if r.returncode == 99 or b"==" in r.stderr:
+                raise Fail("valgrind %s:\n%s" % (" ".join(args),
+                           r.stderr.decode()[-3000:]))
+
+
+# ---------------------------------------------------------------------
 # The example runner, on a fixture book whose outcomes are known.
 
 @test
