@@ -277,7 +277,7 @@ ref_page(struct rr *r, const struct doc *d)
 {
 	if (r->in_heading != 1)
 		roff_raw(&r->w, "\\fB");
-	text(r, d->man, RE_LITERAL | RE_NOHYPH);
+	text(r, d->man, RE_LITERAL | RE_NAME);
 	if (r->in_heading != 1)
 		roff_raw(&r->w, font_esc[font_top(r)]);
 	roff_raw(&r->w, "(7)");
@@ -517,7 +517,7 @@ leaf(struct rr *r, cmark_node *n)
 		/* Code keeps its case, even in an upper-case heading. */
 		font_push(r, CMARK_NODE_CODE);
 		lit = cmark_node_get_literal(n);
-		roff_escape(&r->w, lit, strlen(lit), RE_LITERAL | RE_NOHYPH);
+		roff_escape(&r->w, lit, strlen(lit), RE_LITERAL | RE_NAME);
 		font_pop(r);
 		break;
 	case CMARK_NODE_SOFTBREAK:
@@ -592,11 +592,18 @@ header(struct rr *r)
 	free(source);
 	quoted(r, b->manual, 0);
 	roff_eol(&r->w);
+	/*
+	 * Ragged right and no hyphenation, as mandoc renders anyway: code
+	 * and page names are never split by a hyphen, and groff never has
+	 * to stretch a line around a long one.
+	 */
+	roff_macro(&r->w, ".nh");
+	roff_macro(&r->w, ".ad l");
 	roff_macro(&r->w, ".SH NAME");
-	text(r, d->man, RE_LITERAL | RE_NOHYPH);
+	text(r, d->man, RE_LITERAL | RE_NAME);
 	for (i = 0; i < d->naliases; i++) {
 		roff_raw(&r->w, ", ");
-		text(r, d->aliases[i], RE_LITERAL | RE_NOHYPH);
+		text(r, d->aliases[i], RE_LITERAL | RE_NAME);
 	}
 	roff_raw(&r->w, " \\- ");
 	text(r, d->description, 0);
@@ -621,7 +628,7 @@ index_section(struct rr *r)
 		if (t->code)
 			roff_raw(&r->w, "\\f(CR");
 		roff_escape(&r->w, t->text, strlen(t->text),
-		    t->code ? RE_LITERAL | RE_NOHYPH : 0);
+		    t->code ? RE_LITERAL | RE_NAME : 0);
 		if (t->code)
 			roff_raw(&r->w, "\\fR");
 		roff_eol(&r->w);
@@ -636,7 +643,7 @@ index_section(struct rr *r)
 				roff_raw(&r->w, ", ");
 			roff_raw(&r->w, "\\fB");
 			roff_escape(&r->w, d->man, strlen(d->man),
-			    RE_LITERAL | RE_NOHYPH);
+			    RE_LITERAL | RE_NAME);
 			roff_raw(&r->w, "\\fR(7)");
 		}
 		roff_eol(&r->w);

@@ -148,26 +148,38 @@ roff_fallbacks(struct roff_w *w, struct buf *out)
 }
 
 /*
- * Is c copied as it is in the middle of a line?  The bytes the switch
- * in roff_escape() passes through unchanged, for these flags.
+ * The bytes that roff_escape() copies unchanged in the middle of a
+ * line: P always, L unless RE_LITERAL ('-' and '\''), A unless RE_ARG
+ * ('"').  Everything else takes the careful path below.
  */
-static int
-plain(unsigned char c, int flags)
-{
-	if (c < 0x20 || c >= 0x7F)
-		return 0;
-	switch (c) {
-	case '\\': case '`': case '^': case '~':
-		return 0;
-	case '-':
-	case '\'':
-		return !(flags & RE_LITERAL);
-	case '"':
-		return !(flags & RE_ARG);
-	default:
-		return 1;
-	}
-}
+#define P	1
+#define L	2
+#define A	4
+static const unsigned char plain[256] = {
+	/* ' ' to '/' */
+	[' '] = P, ['!'] = P, ['"'] = A, ['#'] = P, ['$'] = P, ['%'] = P,
+	['&'] = P, ['\''] = L, ['('] = P, [')'] = P, ['*'] = P, ['+'] = P,
+	[','] = P, ['-'] = L, ['.'] = P, ['/'] = P,
+	['0'] = P, ['1'] = P, ['2'] = P, ['3'] = P, ['4'] = P, ['5'] = P,
+	['6'] = P, ['7'] = P, ['8'] = P, ['9'] = P,
+	[':'] = P, [';'] = P, ['<'] = P, ['='] = P, ['>'] = P, ['?'] = P,
+	['@'] = P,
+	['A'] = P, ['B'] = P, ['C'] = P, ['D'] = P, ['E'] = P, ['F'] = P,
+	['G'] = P, ['H'] = P, ['I'] = P, ['J'] = P, ['K'] = P, ['L'] = P,
+	['M'] = P, ['N'] = P, ['O'] = P, ['P'] = P, ['Q'] = P, ['R'] = P,
+	['S'] = P, ['T'] = P, ['U'] = P, ['V'] = P, ['W'] = P, ['X'] = P,
+	['Y'] = P, ['Z'] = P,
+	['['] = P, [']'] = P, ['_'] = P,
+	['a'] = P, ['b'] = P, ['c'] = P, ['d'] = P, ['e'] = P, ['f'] = P,
+	['g'] = P, ['h'] = P, ['i'] = P, ['j'] = P, ['k'] = P, ['l'] = P,
+	['m'] = P, ['n'] = P, ['o'] = P, ['p'] = P, ['q'] = P, ['r'] = P,
+	['s'] = P, ['t'] = P, ['u'] = P, ['v'] = P, ['w'] = P, ['x'] = P,
+	['y'] = P, ['z'] = P,
+	['{'] = P, ['|'] = P, ['}'] = P,
+};
+#undef P
+#undef L
+#undef A
 
 void
 roff_escape(struct roff_w *w, const char *s, size_t len, int flags)
@@ -176,12 +188,14 @@ roff_escape(struct roff_w *w, const char *s, size_t len, int flags)
 	size_t		 i, j, n;
 	unsigned int	 cp;
 	unsigned char	 c;
+	int		 mask;
 
+	mask = 1 | (flags & RE_LITERAL ? 0 : 2) | (flags & RE_ARG ? 0 : 4);
 	for (i = 0; i < len; i += n) {
 		/* Fast path: a run of plain bytes not at a line start. */
-		if (!w->bol && !(flags & (RE_UPPER | RE_NOHYPH))) {
-			for (j = i; j < len && plain((unsigned char)s[j], flags);
-			    j++)
+		if (!w->bol && !(flags & (RE_UPPER | RE_NAME))) {
+			for (j = i; j < len &&
+			    (plain[(unsigned char)s[j]] & mask); j++)
 				;
 			if (j > i) {
 				buf_put(b, s + i, j - i);
@@ -205,11 +219,8 @@ roff_escape(struct roff_w *w, const char *s, size_t len, int flags)
 			continue;	/* a leading blank would break */
 		if (w->bol && (c == '.' || c == '\''))
 			BUF_LIT(b, "\\&");
-		if ((flags & RE_NOHYPH) && c != ' ' && (i == 0 ||
-		    s[i - 1] == ' '))
-			BUF_LIT(b, "\\%");
 		/* Long names may break after a dot or slash, never hyphenate. */
-		if ((flags & RE_NOHYPH) && i > 0 && (s[i - 1] == '.' ||
+		if ((flags & RE_NAME) && i > 0 && (s[i - 1] == '.' ||
 		    s[i - 1] == '/') && c != ' ' && c != '.' && c != '/')
 			BUF_LIT(b, "\\:");
 		w->bol = 0;

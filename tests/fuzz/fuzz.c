@@ -62,7 +62,7 @@ known_request(const char *line, size_t len)
 {
 	static const char *const names[] = { "TH", "SH", "SS", "PP", "IP",
 	    "RS", "RE", "EX", "EE", "UR", "UE", "br", "sp", "BR", "TP", "so",
-	    "fchar", NULL };
+	    "fchar", "nh", "ad", NULL };
 	static const char *const whole[] = { ".if \\n(.x \\{\\", ".\\}",
 	    NULL };
 	size_t	 i, n;
