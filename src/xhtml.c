@@ -228,6 +228,42 @@ url_safe_absolute(const char *url)
 	return 0;
 }
 
+/* A language tag such as en, fr or zh-Hant: letters, digits, hyphens. */
+static int
+lang_ok(const char *v)
+{
+	size_t	 n;
+
+	n = strspn(v, "abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-");
+	return n > 1 && n < 36 && v[n] == '\0' && isalpha((unsigned char)v[0]);
+}
+
+/*
+ * Accessibility attributes: the language of a passage (lang, mirrored
+ * in xml:lang) and the scope of a table header.  Returns 1 when the
+ * attribute was handled.
+ */
+static int
+copy_a11y_attr(const char *name, const char *v, xmlNodePtr dst)
+{
+	if (strcmp(name, "lang") == 0) {
+		if (lang_ok(v)) {
+			xmlSetProp(dst, BAD_CAST "lang", BAD_CAST v);
+			xmlNodeSetLang(dst, BAD_CAST v);
+		}
+		return 1;
+	}
+	if (strcmp(name, "scope") == 0) {
+		if (strcmp((const char *)dst->name, "th") == 0 &&
+		    (strcmp(v, "row") == 0 || strcmp(v, "col") == 0 ||
+		    strcmp(v, "rowgroup") == 0 || strcmp(v, "colgroup") == 0))
+			xmlSetProp(dst, BAD_CAST "scope", BAD_CAST v);
+		return 1;
+	}
+	return 0;
+}
+
 /* Copy the allowed attributes of src onto dst. */
 static void
 copy_attrs(xmlNodePtr src, xmlNodePtr dst)
@@ -241,6 +277,10 @@ copy_attrs(xmlNodePtr src, xmlNodePtr dst)
 		v = xmlNodeGetContent((xmlNodePtr)a);
 		if (v == NULL)
 			continue;
+		if (copy_a11y_attr(name, (const char *)v, dst)) {
+			xmlFree(v);
+			continue;
+		}
 		if (strcmp(name, "title") == 0 || strcmp(name, "class") == 0 ||
 		    (strcmp(name, "datetime") == 0 &&
 		    strcmp((const char *)dst->name, "a") != 0) ||
@@ -737,8 +777,10 @@ xmlDocPtr
 xhtml_document(const struct book *b, const struct doc *d, const char *css,
     int flags, const char *epub_type, const char *role)
 {
-	xmlDocPtr	 doc;
-	xmlNodePtr	 body, sec;
+	xmlDocPtr		 doc;
+	xmlNodePtr		 body, sec;
+	cmark_node		*title;
+	const struct heading	*h = NULL;
 
 	doc = xhtml_skeleton(b, d->title ? d->title : b->title, css, flags,
 	    &body);
@@ -747,6 +789,12 @@ xhtml_document(const struct book *b, const struct doc *d, const char *css,
 		xmlSetNsProp(sec, xmlSearchNs(doc, xmlDocGetRootElement(doc),
 		    BAD_CAST "epub"), BAD_CAST "type", BAD_CAST epub_type);
 		xmlSetProp(sec, BAD_CAST "role", BAD_CAST role);
+		/* The region is named by its title, as part pages are. */
+		if ((title = doc_title_node(d)) != NULL)
+			h = node_heading(title);
+		if (h != NULL)
+			xmlSetProp(sec, BAD_CAST "aria-labelledby",
+			    BAD_CAST h->id);
 		xhtml_nl(sec);
 		xhtml_nl(body);
 	} else

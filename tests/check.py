@@ -359,6 +359,47 @@ def install_and_uninstall():
 
 
 @test
+def incremental_build():
+    """Touching one guide rebuilds the EPUB, its own page and the pages
+    that link to it, nothing else; make -j2 builds from scratch."""
+    with tempfile.TemporaryDirectory() as tmp:
+        src = os.path.join(tmp, "src")
+        copy_tree(src)
+        e = env()
+        e.pop("MAKEFLAGS", None)
+        run(["make", "-s", "-j2", "all"], cwd=src, check=0, timeout=600,
+            environ=e)
+        r = run(["make", "-n", "all"], cwd=src, check=0, environ=e)
+        if b"guidebook" in r.stdout:
+            raise Fail("a second make still has work:\n" + r.stdout.decode())
+        guide = os.path.join(src, "guides", "context-managers.md")
+        os.utime(guide, None)
+        os.utime(guide, (os.path.getmtime(guide) + 5,) * 2)
+        r = run(["make", "-n", "all"], cwd=src, check=0, environ=e)
+        out = r.stdout.decode()
+        pages = sorted(re.findall(r"--only guides/(\S+)\.md", out))
+        linking = sorted({os.path.basename(p)[:-3] for p in
+                          glob_guides_linking(src, "context-managers.md")})
+        want = sorted(set(linking) | {"context-managers", "README"})
+        if pages != want or out.count(" epub ") != 1:
+            raise Fail("rebuilt pages %s, expected %s\n%s" % (
+                pages, want, out))
+
+
+def glob_guides_linking(src, target):
+    """Guides whose text links to target."""
+    found = []
+    gdir = os.path.join(src, "guides")
+    for name in os.listdir(gdir):
+        if name.endswith(".md") and name != "README.md" and name != target:
+            with open(os.path.join(gdir, name), encoding="utf-8") as f:
+                if re.search(r"\]\(" + re.escape(target) + r"[#)]",
+                             f.read()):
+                    found.append(name)
+    return found
+
+
+@test
 def reproducible_release():
     """Two source trees in different directories, built with different
     TZ, LC_ALL and umask at different times: the EPUB, every man page
@@ -753,6 +794,27 @@ def sanitizers():
                         .replace("{out}", tmp)
                         for a in f.read().splitlines() if a]
             chk(args, e)
+    # Inputs the fuzzer found once: Markdown, or a book split at "%%".
+    regress = os.path.join(TESTS, "fuzz", "regress")
+    for name in sorted(os.listdir(regress)):
+        if name.startswith("."):
+            continue
+        with open(os.path.join(regress, name), "rb") as f:
+            data = f.read()
+        if name.startswith("epub-"):
+            with tempfile.TemporaryDirectory() as book:
+                parts = data.split(b"\n%%\n")
+                index = parts[0] + b"\n\n## Chapters\n\n"
+                for i, part in enumerate(parts[1:9]):
+                    with open(os.path.join(book, "c%d.md" % i), "wb") as f:
+                        f.write(part)
+                    index += b"- [Chapter %d](c%d.md)\n" % (i, i)
+                with open(os.path.join(book, "README.md"), "wb") as f:
+                    f.write(index)
+                chk(["epub", "-o", book + "/b.epub", book + "/README.md"], e)
+        else:
+            for fmt in ("xhtml", "man"):
+                chk(["render", "-t", fmt], e, stdin=data)
     chk(["render", "-t", "xhtml"], e, stdin=b"> " * 900 + b"deep\n" +
         b"*a **b " * 500 + b"\n" + b"\xff\x00bad bytes\n")
     if problems:
