@@ -519,7 +519,7 @@ doc_headings(struct doc *d)
 	for (k = 0; k < d->nheads; k++)
 		cmark_node_set_user_data(d->heads[k].node, &d->heads[k]);
 	for (k = 0; k < d->nheads; k++)
-		if (d->heads[k].level == 1) {
+		if (d->heads[k].level == 1 && d->heads[k].text[0] != '\0') {
 			d->title = xstrdup(d->heads[k].text);
 			break;
 		}
@@ -1102,6 +1102,7 @@ index_chapters(struct book *b)
 	struct buf		 part = { NULL, 0, 0 };
 	size_t			 cap = 0;
 	int			 rc = 0, inpart = 0;
+	const char		*ptitle = NULL;
 	const char		*url;
 	size_t			 slen;
 
@@ -1117,8 +1118,9 @@ index_chapters(struct book *b)
 				break;
 			buf_reset(&part);
 			book_node_text(n, &part);
-			str_trim(part.ptr);
-			inpart = 1;
+			buf_puts(&part, "");	/* never NULL, even if empty */
+			ptitle = str_trim(part.ptr);
+			inpart = *ptitle != '\0';	/* empty: no part */
 			break;
 		case CMARK_NODE_ITEM:
 			if ((link = item_link(n)) == NULL)
@@ -1127,7 +1129,7 @@ index_chapters(struct book *b)
 			if (url == NULL || *url == '\0' || *url == '#' ||
 			    url_scheme(url, &slen))
 				break;
-			if (add_chapter(b, link, inpart ? part.ptr : NULL,
+			if (add_chapter(b, link, inpart ? ptitle : NULL,
 			    &cap) == -1)
 				rc = -1;
 			break;

@@ -440,7 +440,8 @@ index_refs(xmlNodePtr li, const struct ix_term *t)
 		prop(a, "href", d->xhtml);
 		open = 0;
 		for (j = i; j < t->nrefs && t->refs[j].doc == d; j++) {
-			if (t->refs[j].heading == NULL)
+			if (t->refs[j].heading == NULL ||
+			    t->refs[j].heading->text[0] == '\0')
 				continue;
 			xmlAddChild(li, xmlNewText(BAD_CAST (open ? ", " :
 			    " (")));
@@ -576,8 +577,8 @@ nav_chapter(struct ep *ep, struct navtree *t, xmlNodePtr parent,
 	stack[0].node = nav_add(t, parent, d->title, d->xhtml);
 	for (i = 0; i < d->nheads; i++) {
 		h = &d->heads[i];
-		if (h->node == title)
-			continue;
+		if (h->node == title || h->text[0] == '\0')
+			continue;	/* the chapter entry; or nothing to show */
 		level = h->level < 2 ? 2 : h->level;
 		if (level > 1 + ep->o->toc_depth)
 			continue;
