@@ -465,6 +465,23 @@ if os.path.isdir(ERRORS):
 
 
 @test
+def guidebook_manual():
+    """man/guidebook.1 is lint-clean and documents every option."""
+    page = os.path.join(ROOT, "man", "guidebook.1")
+    for args in (["mandoc", "-Tlint", "-W", "warning", page],
+                 ["groff", "-t", "-man", "-ww", "-z", page]):
+        r = run(args)
+        if r.stdout or r.stderr:
+            raise Fail((r.stdout + r.stderr).decode())
+    with open(page, encoding="utf-8") as f:
+        text = f.read().replace("\\-", "-")
+    helptext = run([GB, "--help"], check=0).stdout.decode()
+    for opt in sorted(set(re.findall(r"--[a-z][a-z-]+", helptext))):
+        if opt not in text:
+            raise Fail("guidebook(1) does not document " + opt)
+
+
+@test
 def index_without_metadata():
     """An index with no front matter still makes a book: the title from
     its first heading, the language en, a man page named after it."""
