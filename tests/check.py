@@ -465,6 +465,25 @@ if os.path.isdir(ERRORS):
 
 
 @test
+def index_can_be_turned_off():
+    """--no-index: no index page, landmark or INDEX section."""
+    with tempfile.TemporaryDirectory() as tmp:
+        epub = build_book(os.path.relpath(BOOK, ROOT), tmp,
+                          flags=("--strict", "--no-index"))
+        with zipfile.ZipFile(epub) as z:
+            names = z.namelist()
+            nav = z.read("EPUB/nav.xhtml").decode()
+            opf = z.read("EPUB/package.opf").decode()
+        if "EPUB/index.xhtml" in names or "index.xhtml" in nav or \
+                "index.xhtml" in opf:
+            raise Fail("the index is still in the book")
+        with open(os.path.join(tmp, "man", "man7", "testbook.7")) as f:
+            if ".SH INDEX" in f.read():
+                raise Fail("testbook(7) still has an INDEX section")
+        epubcheck(epub)
+
+
+@test
 def guidebook_manual():
     """man/guidebook.1 is lint-clean and documents every option."""
     page = os.path.join(ROOT, "man", "guidebook.1")
