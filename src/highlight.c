@@ -23,7 +23,7 @@ struct lex {
 	int		 line_start;	/* nothing but blanks on this line */
 };
 
-/* Sorted, for bsearch. */
+/* Sorted (strcmp order), for in_set(). */
 static const char *const keywords[] = {
 	"False", "None", "True", "and", "as", "assert", "async", "await",
 	"break", "class", "continue", "def", "del", "elif", "else", "except",
@@ -70,22 +70,26 @@ static const char *const builtins[] = {
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
-static int
-cmp_word(const void *key, const void *elem)
-{
-	return strcmp(key, *(const char *const *)elem);
-}
-
+/* Is s (len bytes, not NUL-terminated) in the sorted set?  No copy. */
 static int
 in_set(const char *const *set, size_t n, const char *s, size_t len)
 {
-	char	 word[32];
+	size_t	 lo = 0, hi = n, mid;
+	int	 r;
 
-	if (len >= sizeof(word))
-		return 0;
-	memcpy(word, s, len);
-	word[len] = '\0';
-	return bsearch(word, set, n, sizeof(*set), cmp_word) != NULL;
+	while (lo < hi) {
+		mid = (lo + hi) / 2;
+		r = strncmp(s, set[mid], len);
+		if (r == 0 && set[mid][len] != '\0')
+			r = -1;		/* s is a proper prefix */
+		if (r == 0)
+			return 1;
+		if (r < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return 0;
 }
 
 int

@@ -454,6 +454,21 @@ utf8_where(const char *s, size_t off, int *line, int *col)
 			++*col;		/* not a continuation byte */
 }
 
+/*
+ * Are the 8 bytes at p all in 0x20-0x7F?  A byte below 0x20 borrows
+ * into its own high bit; one above 0x7F has it set already.  The first
+ * borrow comes from the lowest such byte, so the answer is exact.
+ */
+static int
+ascii8(const unsigned char *p)
+{
+	uint64_t	 x;
+
+	memcpy(&x, p, sizeof(x));
+	return ((x | (x - 0x2020202020202020ULL)) &
+	    0x8080808080808080ULL) == 0;
+}
+
 /* Valid text is copied a run at a time, not a character at a time. */
 char *
 utf8_sanitize(const char *file, const char *s, size_t len, size_t *outlen)
@@ -466,6 +481,10 @@ utf8_sanitize(const char *file, const char *s, size_t len, size_t *outlen)
 	buf_grow(&b, len);
 	while (i < len) {
 		for (start = i; i < len; i += n) {
+			if (len - i >= 8 && ascii8(u + i)) {
+				n = 8;
+				continue;
+			}
 			if (u[i] >= 0x20 && u[i] < 0x80) {
 				n = 1;
 				continue;
