@@ -859,7 +859,7 @@ zip_entries(struct ep *ep, char **out, size_t *outlen)
 			goto zfail;
 		}
 		if (zip_set_file_compression(za, (zip_uint64_t)idx,
-		    ep->e[i].store ? ZIP_CM_STORE : ZIP_CM_DEFLATE, 9) ||
+		    ep->e[i].store ? ZIP_CM_STORE : ZIP_CM_DEFLATE, 6) ||
 		    zip_file_set_dostime(za, (zip_uint64_t)idx, dtime, ddate,
 		    0) == -1)
 			goto zfail;

@@ -471,6 +471,7 @@ main(int argc, char *argv[])
 	}
 	book_free(&b);
 	free(o.only);
+	xhtml_cleanup();
 	xmlCleanupParser();
 	return rc == 0 && diag_errors == 0 ? 0 : EXIT_INPUT;
 }

@@ -20,6 +20,9 @@
 /* Marks elements opened by inline raw HTML (xmlNode._private). */
 static char	inline_mark;
 
+/* Names shared by all documents (see xhtml_skeleton). */
+static xmlDictPtr names;
+
 struct xr {
 	const struct book	*b;
 	const struct doc	*d;
@@ -55,6 +58,15 @@ xhtml_skeleton(const struct book *b, const char *title, const char *css,
 	xmlNsPtr	 ns;
 
 	doc = xmlNewDoc(BAD_CAST "1.0");
+	/*
+	 * Element and attribute names come from one dictionary shared by
+	 * every document: thousands of "span" and "class" strings are not
+	 * allocated one by one.
+	 */
+	if (names == NULL)
+		names = xmlDictCreate();
+	doc->dict = names;
+	xmlDictReference(names);
 	xmlCreateIntSubset(doc, BAD_CAST "html", NULL, NULL);
 	html = xmlNewDocNode(doc, NULL, BAD_CAST "html", NULL);
 	xmlDocSetRootElement(doc, html);
@@ -91,6 +103,14 @@ xhtml_skeleton(const struct book *b, const char *title, const char *css,
 	xhtml_nl(*body);
 	xhtml_nl(html);
 	return doc;
+}
+
+void
+xhtml_cleanup(void)
+{
+	if (names != NULL)
+		xmlDictFree(names);
+	names = NULL;
 }
 
 void
