@@ -429,15 +429,74 @@ node_link(cmark_node *n)
 	return cmark_node_get_user_data(n);
 }
 
-cmark_node *
-doc_title_node(const struct doc *d)
+const struct heading *
+doc_title(const struct doc *d)
 {
-	size_t	 i;
+	return d->title_head == (size_t)-1 ? NULL : &d->heads[d->title_head];
+}
 
-	for (i = 0; i < d->nheads; i++)
-		if (d->heads[i].level == 1)
-			return d->heads[i].node;
-	return NULL;
+static int
+is_link(cmark_node *n)
+{
+	cmark_node_type	 t = cmark_node_get_type(n);
+
+	return t == CMARK_NODE_LINK || t == CMARK_NODE_IMAGE;
+}
+
+/*
+ * Attach the annotations to a freshly parsed tree: the k-th heading and
+ * the k-th link or image get heads[k] and links[k].  The same text
+ * parses to the same tree, so the order matches the first parse.
+ */
+static void
+doc_attach(struct doc *d)
+{
+	cmark_iter		*it;
+	cmark_event_type	 ev;
+	cmark_node		*n;
+	size_t			 h = 0, l = 0;
+
+	it = cmark_iter_new(d->root);
+	while ((ev = cmark_iter_next(it)) != CMARK_EVENT_DONE) {
+		n = cmark_iter_get_node(it);
+		if (ev != CMARK_EVENT_ENTER)
+			continue;
+		if (cmark_node_get_type(n) == CMARK_NODE_HEADING &&
+		    h < d->nheads)
+			cmark_node_set_user_data(n, &d->heads[h++]);
+		else if (is_link(n) && l < d->nlinks)
+			cmark_node_set_user_data(n, &d->links[l++]);
+	}
+	cmark_iter_free(it);
+}
+
+static cmark_node *
+parse(const struct doc *d)
+{
+	return cmark_parse_document(d->text, d->len, CMARK_OPT_DEFAULT);
+}
+
+void
+doc_open(const struct doc *cd)
+{
+	struct doc	*d = (struct doc *)cd;	/* the tree is a cache */
+
+	if (d->opened++ == 0 && d->root == NULL) {
+		d->root = parse(d);
+		doc_attach(d);
+	}
+}
+
+void
+doc_close(const struct doc *cd)
+{
+	struct doc	*d = (struct doc *)cd;
+
+	if (d->opened > 0 && --d->opened == 0 && d->root != NULL &&
+	    !d->keep) {
+		cmark_node_free(d->root);
+		d->root = NULL;
+	}
 }
 
 /*
@@ -508,21 +567,56 @@ doc_headings(struct doc *d)
 			    sizeof(*d->heads));
 		}
 		h = &d->heads[d->nheads++];
-		h->node = n;
 		h->level = cmark_node_get_heading_level(n);
 		h->id = id;
 		h->text = xstrdup(str_trim(text.ptr ? text.ptr : ""));
 	}
 	cmark_iter_free(it);
 	buf_free(&text);
-	/* The array may have moved while growing: attach at the end. */
+	d->title_head = (size_t)-1;
 	for (k = 0; k < d->nheads; k++)
-		cmark_node_set_user_data(d->heads[k].node, &d->heads[k]);
+		if (d->heads[k].level == 1) {
+			d->title_head = k;
+			break;
+		}
 	for (k = 0; k < d->nheads; k++)
 		if (d->heads[k].level == 1 && d->heads[k].text[0] != '\0') {
 			d->title = xstrdup(d->heads[k].text);
 			break;
 		}
+}
+
+/* Record every link and image, in order; resolved once all are loaded. */
+static void
+doc_links(struct doc *d)
+{
+	cmark_iter		*it;
+	cmark_event_type	 ev;
+	cmark_node		*n;
+	struct link		*l;
+	const char		*url;
+	size_t			 cap = 0;
+
+	it = cmark_iter_new(d->root);
+	while ((ev = cmark_iter_next(it)) != CMARK_EVENT_DONE) {
+		n = cmark_iter_get_node(it);
+		if (ev != CMARK_EVENT_ENTER || !is_link(n))
+			continue;
+		if (d->nlinks == cap) {
+			cap = cap ? cap * 2 : 32;
+			d->links = xreallocarray(d->links, cap,
+			    sizeof(*d->links));
+		}
+		l = &d->links[d->nlinks++];
+		memset(l, 0, sizeof(*l));
+		l->kind = LINK_DROP;
+		url = cmark_node_get_url(n);
+		l->url = xstrdup(url ? url : "");
+		l->line = cmark_node_get_start_line(n);
+		l->col = cmark_node_get_start_column(n);
+		l->image = cmark_node_get_type(n) == CMARK_NODE_IMAGE;
+	}
+	cmark_iter_free(it);
 }
 
 /*
@@ -577,8 +671,7 @@ doc_load(struct book *b, struct doc *d, const char *raw, size_t rawlen,
     int where)
 {
 	struct fm	 fm = { NULL, 0 };
-	char		*data = NULL, *text;
-	size_t		 len;
+	char		*data = NULL;
 	int		 rc = 0;
 
 	if (raw == NULL) {
@@ -586,19 +679,44 @@ doc_load(struct book *b, struct doc *d, const char *raw, size_t rawlen,
 			return -1;
 		raw = data;
 	}
-	text = utf8_sanitize(d->path, raw, rawlen, &len);
+	d->text = utf8_sanitize(d->path, raw, rawlen, &d->len);
 	free(data);
-	if (fm_parse(d->path, text, where, &fm) == -1)
+	if (fm_parse(d->path, d->text, where, &fm) == -1)
 		rc = -1;
 	if (fm_apply(b, d, &fm) == -1)
 		rc = -1;
 	fm_free(&fm);
-	d->root = cmark_parse_document(text, len, CMARK_OPT_DEFAULT);
-	free(text);
+	d->root = parse(d);
 	if (check_depth(d) == -1)
 		return -1;
 	doc_headings(d);
+	doc_links(d);
+	doc_attach(d);
+	if (b->ixc != NULL && d->number > 0)
+		index_collect(b->ixc, d);
 	return rc;
+}
+
+/*
+ * Trees of a book up to this many bytes of Markdown stay in memory from
+ * the first parse (about six times their source); a larger book keeps
+ * only its text and parses each chapter again when a back end opens it,
+ * so its memory stays a small multiple of its size.
+ */
+#define KEEP_TREES_MAX	((size_t)4 * 1024 * 1024)
+
+/* After the first parse: keep the tree, or free it until doc_open. */
+static void
+doc_unload(const struct book *b, struct doc *d)
+{
+	if (b->source_bytes <= KEEP_TREES_MAX) {
+		d->keep = 1;
+		return;
+	}
+	if (d->root != NULL && d->opened == 0) {
+		cmark_node_free(d->root);
+		d->root = NULL;
+	}
 }
 
 static void
@@ -608,6 +726,7 @@ doc_free(struct doc *d)
 
 	free(d->path);
 	free(d->rel);
+	free(d->text);
 	if (d->root != NULL)
 		cmark_node_free(d->root);
 	free(d->title);
@@ -624,7 +743,7 @@ doc_free(struct doc *d)
 	}
 	free(d->heads);
 	for (i = 0; i < d->nlinks; i++)
-		free(d->links[i]);
+		free(d->links[i].url);
 	free(d->links);
 	free(d->see_also);
 }
@@ -656,6 +775,8 @@ book_free(struct book *b)
 	free(b->manual);
 	free(b->stylesheet);
 	free(b->cover);
+	if (b->ixc != NULL)
+		index_collect_free(b->ixc);
 	if (b->ix != NULL) {
 		index_free(b->ix);
 		free(b->ix);
@@ -819,25 +940,12 @@ see_also_add(struct doc *from, const struct doc *to)
 
 /* Resolve one link or image node of document d. */
 static void
-resolve_link(struct book *b, struct doc *d, cmark_node *n)
+resolve_link(struct book *b, struct doc *d, struct link *l)
 {
-	struct link	*l;
-	const char	*url, *hash;
+	const char	*url = l->url, *hash;
 	char		*dir, *path, *rel, *frag;
 	size_t		 slen, plen;
-	int		 line, col, image;
-
-	image = cmark_node_get_type(n) == CMARK_NODE_IMAGE;
-	url = cmark_node_get_url(n);
-	if (url == NULL)
-		url = "";
-	line = cmark_node_get_start_line(n);
-	col = cmark_node_get_start_column(n);
-	l = xcalloc(1, sizeof(*l));
-	l->kind = LINK_DROP;
-	d->links = xreallocarray(d->links, d->nlinks + 1, sizeof(*d->links));
-	d->links[d->nlinks++] = l;
-	cmark_node_set_user_data(n, l);
+	int		 line = l->line, col = l->col, image = l->image;
 
 	if (*url == '\0')
 		return;
@@ -913,20 +1021,10 @@ resolve_link(struct book *b, struct doc *d, cmark_node *n)
 static void
 doc_resolve(struct book *b, struct doc *d)
 {
-	cmark_iter		*it;
-	cmark_event_type	 ev;
-	cmark_node		*n;
-	cmark_node_type		 t;
+	size_t	 i;
 
-	it = cmark_iter_new(d->root);
-	while ((ev = cmark_iter_next(it)) != CMARK_EVENT_DONE) {
-		n = cmark_iter_get_node(it);
-		t = cmark_node_get_type(n);
-		if (ev == CMARK_EVENT_ENTER &&
-		    (t == CMARK_NODE_LINK || t == CMARK_NODE_IMAGE))
-			resolve_link(b, d, n);
-	}
-	cmark_iter_free(it);
+	for (i = 0; i < d->nlinks; i++)
+		resolve_link(b, d, &d->links[i]);
 }
 
 /* The first link in the first paragraph of a list item, or NULL. */
@@ -1064,6 +1162,7 @@ add_chapter(struct book *b, cmark_node *n, const char *part, size_t *cap)
 	memset(d, 0, sizeof(*d));
 	d->path = file;
 	d->rel = rel;
+	b->source_bytes += (size_t)st.st_size;
 	d->number = b->nchapters;
 	d->part = NO_PART;
 	d->xhtml = xhtml_name(b, rel, d->number);
@@ -1098,7 +1197,8 @@ index_chapters(struct book *b)
 {
 	cmark_iter		*it;
 	cmark_event_type	 ev;
-	cmark_node		*n, *title, *link;
+	cmark_node		*n, *link;
+	const struct heading	*title;
 	struct buf		 part = { NULL, 0, 0 };
 	size_t			 cap = 0;
 	int			 rc = 0, inpart = 0;
@@ -1106,7 +1206,7 @@ index_chapters(struct book *b)
 	const char		*url;
 	size_t			 slen;
 
-	title = doc_title_node(&b->index);
+	title = doc_title(&b->index);
 	it = cmark_iter_new(b->index.root);
 	while ((ev = cmark_iter_next(it)) != CMARK_EVENT_DONE) {
 		n = cmark_iter_get_node(it);
@@ -1114,7 +1214,7 @@ index_chapters(struct book *b)
 			continue;
 		switch (cmark_node_get_type(n)) {
 		case CMARK_NODE_HEADING:
-			if (n == title)
+			if (node_heading(n) == title)
 				break;
 			buf_reset(&part);
 			book_node_text(n, &part);
@@ -1235,7 +1335,7 @@ book_defaults(struct book *b)
 }
 
 int
-book_load(struct book *b, const char *path, time_t epoch)
+book_load(struct book *b, const char *path, time_t epoch, int flags)
 {
 	const char	*base;
 	size_t		 i;
@@ -1243,6 +1343,8 @@ book_load(struct book *b, const char *path, time_t epoch)
 
 	memset(b, 0, sizeof(*b));
 	b->epoch = epoch;
+	if (flags & BOOK_INDEX)
+		b->ixc = index_collect_new();
 	b->dir = path_dir(path);
 	base = strrchr(path, '/');
 	b->index.path = xstrdup(path);
@@ -1250,11 +1352,15 @@ book_load(struct book *b, const char *path, time_t epoch)
 	b->index.part = NO_PART;
 	if (doc_load(b, &b->index, NULL, 0, IN_INDEX | IN_CHAPTER) == -1)
 		rc = -1;
+	b->source_bytes = b->index.len;
 	if (index_chapters(b) == -1)
 		rc = -1;
-	for (i = 0; i < b->nchapters; i++)
+	doc_unload(b, &b->index);
+	for (i = 0; i < b->nchapters; i++) {
 		if (doc_load(b, &b->chapters[i], NULL, 0, IN_CHAPTER) == -1)
 			rc = -1;
+		doc_unload(b, &b->chapters[i]);
+	}
 	if (rc == -1)
 		return -1;
 	book_defaults(b);
@@ -1278,6 +1384,8 @@ book_load_buffer(struct book *b, const char *name, const char *data,
 	b->index.part = NO_PART;
 	if (doc_load(b, &b->index, data, len, IN_BOTH) == -1)
 		return -1;
+	b->source_bytes = len;
+	doc_unload(b, &b->index);
 	book_defaults(b);
 	doc_resolve(b, &b->index);
 	return diag_errors ? -1 : 0;
@@ -1322,6 +1430,8 @@ book_load_single(struct book *b, const char *path, time_t epoch)
 	b->index.part = NO_PART;
 	if (doc_load(b, &b->index, NULL, 0, IN_BOTH) == -1)
 		return -1;
+	b->source_bytes = b->index.len;
+	doc_unload(b, &b->index);
 	book_defaults(b);
 	doc_resolve(b, &b->index);
 	return diag_errors ? -1 : 0;

@@ -1,8 +1,11 @@
 /*
- * The resolved book: metadata, parts and chapters, each chapter parsed
- * once into a cmark tree whose headings carry unique ids and whose links
- * carry their resolved targets.  Every back end reads this and nothing
- * else; none of them changes it.
+ * The resolved book: metadata, parts and chapters.  Each chapter is
+ * read and parsed once while loading, which gives every heading its
+ * unique id and records every link, then its tree is freed: a book of
+ * any size holds one tree at a time.  A back end that walks a chapter
+ * opens it (doc_open parses the kept text again and attaches the
+ * heading and link annotations, in the same order) and closes it
+ * after.  Nothing else in the book changes after loading.
  */
 #ifndef GUIDEBOOK_BOOK_H
 #define GUIDEBOOK_BOOK_H
@@ -18,7 +21,6 @@
 
 /* Attached to every HEADING node (cmark user data).  Owned by the doc. */
 struct heading {
-	cmark_node	*node;
 	int		 level;		/* 1 to 6 */
 	char		*id;		/* unique slug within the document */
 	char		*text;		/* plain text of the heading */
@@ -38,13 +40,20 @@ struct link {
 	enum link_kind		 kind;
 	const struct doc	*doc;		/* LINK_DOC: target document */
 	const struct heading	*heading;	/* LINK_DOC: NULL for the top */
+	char			*url;		/* as written */
+	int			 line, col;	/* where, for messages */
+	int			 image;
 };
 
 /* One Markdown file: the index or a chapter. */
 struct doc {
 	char		*path;		/* file name used in diagnostics */
 	char		*rel;		/* path relative to the index directory */
-	cmark_node	*root;
+	char		*text;		/* sanitised source, front matter blanked */
+	size_t		 len;
+	cmark_node	*root;		/* while open (doc_open), else NULL */
+	int		 opened;	/* doc_open count */
+	int		 keep;		/* the tree stays between opens */
 	char		*title;		/* first level-1 heading, or fallback */
 	char		*man;		/* man page name */
 	char		**aliases;
@@ -56,15 +65,17 @@ struct doc {
 	char		*xhtml;		/* document name inside the EPUB */
 	size_t		 part;		/* index into book.parts or NO_PART */
 	size_t		 number;	/* 1-based chapter number, 0: index */
-	struct heading	*heads;
+	struct heading	*heads;		/* in document order */
 	size_t		 nheads;
-	struct link	**links;	/* every link annotation, for freeing */
+	size_t		 title_head;	/* heads index of the title, or -1 */
+	struct link	*links;		/* LINK and IMAGE nodes, in order */
 	size_t		 nlinks;
 	const struct doc **see_also;	/* chapters this one links to */
 	size_t		 nsee_also;
 };
 
 struct book_index;
+struct ix_collect;
 
 struct part {
 	char		*title;
@@ -81,6 +92,7 @@ struct book {
 	size_t		 nchapters;
 	struct part	*parts;
 	size_t		 nparts;
+	size_t		 source_bytes;	/* Markdown read, index included */
 
 	/* Metadata, from the index's front matter or derived. */
 	char		*title;
@@ -95,15 +107,19 @@ struct book {
 	char		*stylesheet;	/* path relative to cwd, or NULL */
 	char		*cover;		/* path relative to cwd, or NULL */
 	time_t		 epoch;		/* SOURCE_DATE_EPOCH or now */
+	struct ix_collect *ixc;		/* index candidates (BOOK_INDEX) */
 	struct book_index *ix;		/* back-of-book index, or NULL */
 };
+
+/* book_load flags */
+#define BOOK_INDEX	1	/* collect index terms while loading */
 
 /*
  * Load the index at path and every chapter it lists; resolve heading
  * ids and links.  Diagnostics go to stderr; returns 0, or -1 when an
  * error was reported.  The book must be freed with book_free either way.
  */
-int	book_load(struct book *, const char *path, time_t epoch);
+int	book_load(struct book *, const char *path, time_t epoch, int flags);
 
 /*
  * Load one Markdown document (path NULL: standard input) as a book with
@@ -124,7 +140,15 @@ void	book_node_text(cmark_node *, struct buf *);
 const struct heading	*node_heading(cmark_node *);
 const struct link	*node_link(cmark_node *);
 
-/* The document's first level-1 heading node, or NULL. */
-cmark_node	*doc_title_node(const struct doc *);
+/* The document's title: its first level-1 heading, or NULL. */
+const struct heading	*doc_title(const struct doc *);
+
+/*
+ * Parse a loaded document again and attach its annotations; d->root
+ * stays valid until the matching doc_close.  Calls nest.  The tree is a
+ * cache: opening changes nothing a reader of the book can see.
+ */
+void	doc_open(const struct doc *);
+void	doc_close(const struct doc *);
 
 #endif

@@ -5,6 +5,7 @@
  * go.  Generated pages: cover, title page, nav (the contents page, in
  * the spine) and one page per part.
  */
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -41,15 +42,33 @@ static const char default_css[] =
 "blockquote { margin: 0.8em 1.5em; }\n"
 "nav ol { list-style-type: none; }\n";
 
+struct ep;
+
+/* Builds a page when the archive asks for its bytes (caller frees). */
+typedef xmlDocPtr (*page_fn)(const struct ep *, const void *arg);
+
 struct entry {
 	char		*name;
-	char		*data;
+	char		*data;		/* NULL for a page built on demand */
 	size_t		 len;
 	int		 store;		/* no compression */
+	page_fn		 gen;		/* on demand: builds the page */
+	const void	*arg;
+};
+
+/* One page of the index: the terms filed under a letter. */
+struct ixgroup {
+	int		 letter;
+	size_t		 first, count;	/* in book_index.terms */
+	char		 label[16];	/* "A", or "Symbols" */
+	char		 href[32];
+	char		 id[16];
 };
 
 struct ep {
 	const struct book	*b;
+	struct ixgroup		*groups;
+	size_t			 ngroups;
 	const struct epub_opts	*o;
 	struct entry		*e;
 	size_t			 n;
@@ -76,24 +95,38 @@ add_entry(struct ep *ep, const char *name, char *data, size_t len,
 	ep->e[ep->n].data = data;
 	ep->e[ep->n].len = len;
 	ep->e[ep->n].store = store;
+	ep->e[ep->n].gen = NULL;
+	ep->e[ep->n].arg = NULL;
 	ep->n++;
+}
+
+/* Serialise and free; *len gets the size.  Caller frees the result. */
+static char *
+serialize(xmlDocPtr doc, int format, size_t *len)
+{
+	xmlChar	*mem;
+	int	 n;
+	char	*copy;
+
+	xmlDocDumpFormatMemoryEnc(doc, &mem, &n, "UTF-8", format);
+	copy = xmalloc((size_t)n + 1);
+	memcpy(copy, mem, (size_t)n);
+	copy[n] = '\0';
+	xmlFree(mem);
+	xmlFreeDoc(doc);
+	*len = (size_t)n;
+	return copy;
 }
 
 /* Serialise and add an XML document under EPUB/ (or as named). */
 static void
 add_xml(struct ep *ep, const char *name, xmlDocPtr doc, int format)
 {
-	xmlChar	*mem;
-	int	 len;
-	char	*copy;
+	char	*data;
+	size_t	 len;
 
-	xmlDocDumpFormatMemoryEnc(doc, &mem, &len, "UTF-8", format);
-	copy = xmalloc((size_t)len + 1);
-	memcpy(copy, mem, (size_t)len);
-	copy[len] = '\0';
-	xmlFree(mem);
-	xmlFreeDoc(doc);
-	add_entry(ep, name, copy, (size_t)len, 0);
+	data = serialize(doc, format, &len);
+	add_entry(ep, name, data, len, 0);
 }
 
 static xmlNodePtr
@@ -157,6 +190,25 @@ add_page(struct ep *ep, const char *id, const char *href, xmlDocPtr doc,
 		spine_item(ep, id);
 	name = xasprintf("EPUB/%s", href);
 	add_xml(ep, name, doc, 0);
+	free(name);
+}
+
+/*
+ * A page of the spine built only when the archive is written, so that
+ * one chapter at a time is in memory however long the book.
+ */
+static void
+add_lazy_page(struct ep *ep, const char *id, const char *href, page_fn gen,
+    const void *arg)
+{
+	char	*name;
+
+	manifest_item(ep, id, href, "application/xhtml+xml", NULL);
+	spine_item(ep, id);
+	name = xasprintf("EPUB/%s", href);
+	add_entry(ep, name, NULL, 0, 0);
+	ep->e[ep->n - 1].gen = gen;
+	ep->e[ep->n - 1].arg = arg;
 	free(name);
 }
 
@@ -457,43 +509,102 @@ index_refs(xmlNodePtr li, const struct ix_term *t)
 	}
 }
 
-/* The back-of-book index, grouped by letter. */
+/*
+ * The back-of-book index: a first page with the letters, then one page
+ * per letter, so that no document grows with the size of the book (e-ink
+ * readers slow down on long documents) and each is built on its own.
+ */
 static void
-add_index_page(struct ep *ep)
+index_groups(struct ep *ep)
 {
 	const struct book_index	*ix = ep->b->ix;
-	xmlDocPtr		 doc;
-	xmlNodePtr		 body, sec, el, ul = NULL, li;
+	struct ixgroup		*g;
 	size_t			 i;
-	int			 letter = 0, l;
-	char			 id[16], name[16];
+	int			 l;
 
-	doc = xhtml_skeleton(ep->b, "Index", CSS_NAME, XHTML_EPUB, &body);
+	for (i = 0; i < ix->n; i++) {
+		l = index_letter(&ix->terms[i]);
+		if (ep->ngroups == 0 || ep->groups[ep->ngroups - 1].letter != l) {
+			ep->groups = xreallocarray(ep->groups, ep->ngroups + 1,
+			    sizeof(*ep->groups));
+			g = &ep->groups[ep->ngroups++];
+			g->letter = l;
+			g->first = i;
+			g->count = 0;
+			snprintf(g->label, sizeof(g->label), "%s", l == '#' ?
+			    "Symbols" : (char[]){ (char)l, '\0' });
+			snprintf(g->href, sizeof(g->href), "index-%c.xhtml",
+			    l == '#' ? '0' : tolower(l));
+			snprintf(g->id, sizeof(g->id), "index-%c",
+			    l == '#' ? '0' : tolower(l));
+		}
+		ep->groups[ep->ngroups - 1].count++;
+	}
+}
+
+static xmlNodePtr
+index_section(xmlNodePtr body, const char *title_id)
+{
+	xmlNodePtr	 sec;
+
 	sec = child(body, NULL, "section", NULL);
 	epub_type(sec, "index");
 	prop(sec, "role", "doc-index");
 	prop(sec, "class", "index");
-	prop(sec, "aria-labelledby", "index-title");
+	prop(sec, "aria-labelledby", title_id);
 	xhtml_nl(sec);
+	return sec;
+}
+
+static xmlDocPtr
+index_page(const struct ep *ep, const void *arg)
+{
+	xmlDocPtr	 doc;
+	xmlNodePtr	 body, sec, el, ul, li;
+	size_t		 k;
+
+	doc = xhtml_skeleton(ep->b, "Index", CSS_NAME, XHTML_EPUB, &body);
+	sec = index_section(body, "index-title");
 	el = child(sec, NULL, "h1", "Index");
 	prop(el, "id", "index-title");
 	xhtml_nl(sec);
-	for (i = 0; i < ix->n; i++) {
+	ul = child(sec, NULL, "ul", NULL);
+	prop(ul, "class", "index-letters");
+	xhtml_nl(ul);
+	for (k = 0; k < ep->ngroups; k++) {
+		li = child(ul, NULL, "li", NULL);
+		el = child(li, NULL, "a", ep->groups[k].label);
+		prop(el, "href", ep->groups[k].href);
+		xhtml_nl(ul);
+	}
+	xhtml_nl(sec);
+	xhtml_nl(body);
+	(void)arg;
+	return doc;
+}
+
+static xmlDocPtr
+index_letter_page(const struct ep *ep, const void *arg)
+{
+	const struct ixgroup	*g = arg;
+	const struct book_index	*ix = ep->b->ix;
+	xmlDocPtr		 doc;
+	xmlNodePtr		 body, sec, el, ul, li;
+	size_t			 i;
+	char			*title;
+
+	title = xasprintf("Index: %s", g->label);
+	doc = xhtml_skeleton(ep->b, title, CSS_NAME, XHTML_EPUB, &body);
+	sec = index_section(body, g->id);
+	el = child(sec, NULL, "h1", title);
+	prop(el, "id", g->id);
+	free(title);
+	xhtml_nl(sec);
+	ul = child(sec, NULL, "ul", NULL);
+	xhtml_nl(ul);
+	for (i = g->first; i < g->first + g->count; i++) {
 		const struct ix_term *t = &ix->terms[i];
 
-		if ((l = index_letter(t)) != letter) {
-			letter = l;
-			snprintf(id, sizeof(id), "index-%c",
-			    l == '#' ? '0' : l);
-			snprintf(name, sizeof(name), "%c", l);
-			el = child(sec, NULL, "h2", l == '#' ? "Symbols" :
-			    name);
-			prop(el, "id", id);
-			xhtml_nl(sec);
-			ul = child(sec, NULL, "ul", NULL);
-			xhtml_nl(ul);
-			xhtml_nl(sec);
-		}
 		li = child(ul, NULL, "li", NULL);
 		if (t->code)
 			child(li, NULL, "code", t->text);
@@ -502,8 +613,9 @@ add_index_page(struct ep *ep)
 		index_refs(li, t);
 		xhtml_nl(ul);
 	}
+	xhtml_nl(sec);
 	xhtml_nl(body);
-	add_page(ep, "index", "index.xhtml", doc, NULL, 1);
+	return doc;
 }
 
 
@@ -567,8 +679,7 @@ nav_chapter(struct ep *ep, struct navtree *t, xmlNodePtr parent,
 		int		 level;
 		xmlNodePtr	 node;
 	} stack[8];
-	const struct heading	*h;
-	cmark_node		*title = doc_title_node(d);
+	const struct heading	*h, *title = doc_title(d);
 	size_t			 n = 1, i;
 	int			 level;
 	char			*href;
@@ -577,7 +688,7 @@ nav_chapter(struct ep *ep, struct navtree *t, xmlNodePtr parent,
 	stack[0].node = nav_add(t, parent, d->title, d->xhtml);
 	for (i = 0; i < d->nheads; i++) {
 		h = &d->heads[i];
-		if (h->node == title || h->text[0] == '\0')
+		if (h == title || h->text[0] == '\0')
 			continue;	/* the chapter entry; or nothing to show */
 		level = h->level < 2 ? 2 : h->level;
 		if (level > 1 + ep->o->toc_depth)
@@ -596,8 +707,8 @@ static void
 nav_book(struct ep *ep, struct navtree *t)
 {
 	const struct book	*b = ep->b;
-	xmlNodePtr		 part = NULL;
-	size_t			 i, p = NO_PART;
+	xmlNodePtr		 part = NULL, li;
+	size_t			 i, k, p = NO_PART;
 
 	nav_add(t, NULL, b->index.title, b->index.xhtml);
 	for (i = 0; i < b->nchapters; i++) {
@@ -610,8 +721,12 @@ nav_book(struct ep *ep, struct navtree *t)
 		}
 		nav_chapter(ep, t, part, d);
 	}
-	if (has_index(ep))
-		nav_add(t, NULL, "Index", "index.xhtml");
+	if (has_index(ep)) {
+		li = nav_add(t, NULL, "Index", "index.xhtml");
+		for (k = 0; k < ep->ngroups; k++)
+			nav_add(t, li, ep->groups[k].label,
+			    ep->groups[k].href);
+	}
 }
 
 static void
@@ -750,26 +865,36 @@ add_css(struct ep *ep)
 	return 0;
 }
 
+static xmlDocPtr
+contents_page(const struct ep *ep, const void *arg)
+{
+	return xhtml_document(ep->b, arg, CSS_NAME, XHTML_EPUB,
+	    "introduction", "doc-introduction");
+}
+
+static xmlDocPtr
+chapter_page(const struct ep *ep, const void *arg)
+{
+	return xhtml_document(ep->b, arg, CSS_NAME, XHTML_EPUB, "chapter",
+	    "doc-chapter");
+}
+
 static void
 add_chapters(struct ep *ep)
 {
 	const struct book	*b = ep->b;
-	xmlDocPtr		 doc;
 	char			 id[32];
 	size_t			 i;
 
-	doc = xhtml_document(b, &b->index, CSS_NAME, XHTML_EPUB,
-	    "introduction", "doc-introduction");
-	add_page(ep, "contents", b->index.xhtml, doc, NULL, 1);
+	add_lazy_page(ep, "contents", b->index.xhtml, contents_page,
+	    &b->index);
 	for (i = 0; i < b->nchapters; i++) {
 		const struct doc *d = &b->chapters[i];
 
 		if (d->part != NO_PART && b->parts[d->part].first == i)
 			add_part_page(ep, d->part);
-		doc = xhtml_document(b, d, CSS_NAME, XHTML_EPUB, "chapter",
-		    "doc-chapter");
 		snprintf(id, sizeof(id), "chapter-%03zu", i + 1);
-		add_page(ep, id, d->xhtml, doc, NULL, 1);
+		add_lazy_page(ep, id, d->xhtml, chapter_page, d);
 	}
 }
 
@@ -799,6 +924,90 @@ add_guide(struct ep *ep, const char *first)
 		prop(r, "title", "Index");
 		prop(r, "href", "index.xhtml");
 	}
+}
+
+/* A libzip source that builds its entry's page when first asked. */
+struct lazy {
+	const struct ep		*ep;
+	const struct entry	*e;
+	char			*buf;		/* while open */
+	size_t			 len, off;
+	int			 built;		/* len is known */
+	zip_error_t		 err;
+};
+
+static void
+lazy_build(struct lazy *z)
+{
+	if (z->buf == NULL) {
+		z->buf = serialize(z->e->gen(z->ep, z->e->arg), 0, &z->len);
+		z->built = 1;
+	}
+}
+
+static zip_int64_t
+lazy_cb(void *ud, void *data, zip_uint64_t len, zip_source_cmd_t cmd)
+{
+	struct lazy	*z = ud;
+	zip_stat_t	*st;
+	size_t		 n;
+
+	switch (cmd) {
+	case ZIP_SOURCE_OPEN:
+		lazy_build(z);
+		z->off = 0;
+		return 0;
+	case ZIP_SOURCE_READ:
+		n = z->len - z->off < len ? z->len - z->off : (size_t)len;
+		memcpy(data, z->buf + z->off, n);
+		z->off += n;
+		return (zip_int64_t)n;
+	case ZIP_SOURCE_CLOSE:
+		free(z->buf);
+		z->buf = NULL;
+		return 0;
+	case ZIP_SOURCE_STAT:
+		if (!z->built)
+			lazy_build(z);	/* once: the size is kept after */
+		st = data;
+		zip_stat_init(st);
+		st->size = z->len;
+		st->valid |= ZIP_STAT_SIZE;
+		return sizeof(*st);
+	case ZIP_SOURCE_ERROR:
+		return zip_error_to_data(&z->err, data, len);
+	case ZIP_SOURCE_FREE:
+		free(z->buf);
+		zip_error_fini(&z->err);
+		free(z);
+		return 0;
+	case ZIP_SOURCE_SUPPORTS:
+		return zip_source_make_command_bitmap(ZIP_SOURCE_OPEN,
+		    ZIP_SOURCE_READ, ZIP_SOURCE_CLOSE, ZIP_SOURCE_STAT,
+		    ZIP_SOURCE_ERROR, ZIP_SOURCE_FREE, -1);
+	default:
+		zip_error_set(&z->err, ZIP_ER_OPNOTSUPP, 0);
+		return -1;
+	}
+}
+
+static zip_source_t *
+entry_source(zip_t *za, const struct ep *ep, const struct entry *e)
+{
+	struct lazy	*z;
+	zip_source_t	*src;
+
+	if (e->gen == NULL)
+		return zip_source_buffer(za, e->data, e->len, 0);
+	z = xcalloc(1, sizeof(*z));
+	z->ep = ep;
+	z->e = e;
+	zip_error_init(&z->err);
+	if ((src = zip_source_function(za, lazy_cb, z)) == NULL) {
+		zip_error_fini(&z->err);
+		free(z);
+	}
+	return src;
 }
 
 /* DOS date and time of the epoch, in UTC (never the local zone). */
@@ -850,7 +1059,7 @@ zip_entries(struct ep *ep, char **out, size_t *outlen)
 	zip_source_keep(src);
 	dos_time(ep->b->epoch, &dtime, &ddate);
 	for (i = 0; i < ep->n; i++) {
-		fs = zip_source_buffer(za, ep->e[i].data, ep->e[i].len, 0);
+		fs = entry_source(za, ep, &ep->e[i]);
 		if (fs == NULL)
 			goto zfail;
 		idx = zip_file_add(za, ep->e[i].name, fs, ZIP_FL_ENC_UTF_8);
@@ -909,6 +1118,8 @@ epub_build(const struct book *b, const struct epub_opts *o, char **data,
 	memset(&ep, 0, sizeof(ep));
 	ep.b = b;
 	ep.o = o;
+	if (has_index(&ep))
+		index_groups(&ep);
 	add_entry(&ep, "mimetype", xstrdup("application/epub+zip"), 20, 1);
 	add_container(&ep);
 	opf_start(&ep);
@@ -923,8 +1134,12 @@ epub_build(const struct book *b, const struct epub_opts *o, char **data,
 		first = b->parts[b->chapters[0].part].xhtml;
 	add_nav(&ep, first);
 	add_chapters(&ep);
-	if (has_index(&ep))
-		add_index_page(&ep);
+	if (has_index(&ep)) {
+		add_lazy_page(&ep, "index", "index.xhtml", index_page, NULL);
+		for (i = 0; i < ep.ngroups; i++)
+			add_lazy_page(&ep, ep.groups[i].id, ep.groups[i].href,
+			    index_letter_page, &ep.groups[i]);
+	}
 	add_ncx(&ep);
 	add_guide(&ep, first);
 	add_xml(&ep, "EPUB/package.opf", ep.opf, 1);
@@ -938,5 +1153,6 @@ out:
 		free(ep.e[i].data);
 	}
 	free(ep.e);
+	free(ep.groups);
 	return rc;
 }

@@ -23,7 +23,7 @@ struct ex {
 /* Files to write once every example is known to be good. */
 struct outfile {
 	char		 name[32];
-	const char	*text;		/* borrowed from the cmark tree */
+	char		*text;		/* a copy: the tree is closed by then */
 };
 
 struct out {
@@ -36,7 +36,7 @@ out_add(struct out *o, const char *name, const char *text)
 {
 	o->f = xreallocarray(o->f, o->n + 1, sizeof(*o->f));
 	snprintf(o->f[o->n].name, sizeof(o->f[o->n].name), "%s", name);
-	o->f[o->n].text = text;
+	o->f[o->n].text = xstrdup(text);
 	o->n++;
 }
 
@@ -153,6 +153,7 @@ doc_examples(const struct doc *d, struct out *files, struct buf *tsv,
 		diag_error(d->path, 0, 0, "file name holds a tab or newline");
 		return -1;
 	}
+	doc_open(d);
 	it = cmark_iter_new(d->root);
 	while ((ev = cmark_iter_next(it)) != CMARK_EVENT_DONE) {
 		n = cmark_iter_get_node(it);
@@ -200,6 +201,7 @@ doc_examples(const struct doc *d, struct out *files, struct buf *tsv,
 		    ex.requires[0] ? ex.requires : "-", code, out);
 	}
 	cmark_iter_free(it);
+	doc_close(d);
 	return rc;
 }
 
@@ -223,6 +225,8 @@ examples_write(const struct book *b, const char *outdir)
 	/* The manifest last: a runner never sees a half-written set. */
 	if (rc == 0)
 		rc = write_file(outdir, "examples.tsv", tsv.ptr ? tsv.ptr : "");
+	for (i = 0; i < files.n; i++)
+		free(files.f[i].text);
 	free(files.f);
 	buf_free(&tsv);
 	return rc;

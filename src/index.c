@@ -32,11 +32,25 @@ struct occ {
 	const struct heading	*h;
 };
 
+/* A code span, to be judged once every chapter's imports are known. */
+struct cand {
+	char			*literal;
+	const struct doc	*d;
+	const struct heading	*h;
+};
+
+/* What loading collects (struct ix_collect in book.h). */
 struct coll {
-	struct occ	*o;
+	struct occ	*o;		/* terms found */
 	size_t		 n, cap;
-	char		**mods;
+	struct cand	*c;		/* code spans not yet judged */
+	size_t		 nc, capc;
+	char		**mods;		/* modules imported in the examples */
 	size_t		 nmods, capmods;
+};
+
+struct ix_collect {
+	struct coll	 coll;
 };
 
 static int
@@ -318,14 +332,34 @@ scan_comment(struct coll *c, const char *html, const struct doc *d,
 }
 
 static void
-scan_doc(struct coll *c, const struct doc *d, int pass)
+add_cand(struct coll *c, const char *literal, const struct doc *d,
+    const struct heading *h)
 {
+	if (c->nc == c->capc) {
+		c->capc = c->capc ? c->capc * 2 : 256;
+		c->c = xreallocarray(c->c, c->capc, sizeof(*c->c));
+	}
+	c->c[c->nc].literal = xstrdup(literal);
+	c->c[c->nc].d = d;
+	c->c[c->nc].h = h;
+	c->nc++;
+}
+
+struct ix_collect *
+index_collect_new(void)
+{
+	return xcalloc(1, sizeof(struct ix_collect));
+}
+
+void
+index_collect(struct ix_collect *ixc, const struct doc *d)
+{
+	struct coll		*c = &ixc->coll;
 	cmark_iter		*it;
 	cmark_event_type	 ev;
-	cmark_node		*n, *title = doc_title_node(d);
-	const struct heading	*h = NULL;
+	cmark_node		*n;
+	const struct heading	*h = NULL, *title = doc_title(d);
 	const char		*info;
-	char			*term;
 
 	it = cmark_iter_new(d->root);
 	while ((ev = cmark_iter_next(it)) != CMARK_EVENT_DONE) {
@@ -334,31 +368,46 @@ scan_doc(struct coll *c, const struct doc *d, int pass)
 		n = cmark_iter_get_node(it);
 		switch (cmark_node_get_type(n)) {
 		case CMARK_NODE_HEADING:
-			h = n == title ? NULL : node_heading(n);
+			h = node_heading(n) == title ? NULL : node_heading(n);
 			break;
 		case CMARK_NODE_CODE_BLOCK:
 			info = cmark_node_get_fence_info(n);
-			if (pass == 0 && info != NULL &&
-			    (strncmp(info, "python", 6) == 0 ||
+			if (info != NULL && (strncmp(info, "python", 6) == 0 ||
 			    strncmp(info, "pycon", 5) == 0))
 				scan_imports(c, cmark_node_get_literal(n));
 			break;
 		case CMARK_NODE_CODE:
-			if (pass == 1 && (term = index_code_term(
-			    cmark_node_get_literal(n),
-			    (const char *const *)c->mods, c->nmods)) != NULL)
-				add_occ(c, term, 1, d, h);
+			add_cand(c, cmark_node_get_literal(n), d, h);
 			break;
 		case CMARK_NODE_HTML_INLINE:
 		case CMARK_NODE_HTML_BLOCK:
-			if (pass == 1)
-				scan_comment(c, cmark_node_get_literal(n), d, h);
+			scan_comment(c, cmark_node_get_literal(n), d, h);
 			break;
 		default:
 			break;
 		}
 	}
 	cmark_iter_free(it);
+}
+
+void
+index_collect_free(struct ix_collect *ixc)
+{
+	struct coll	*c = &ixc->coll;
+	size_t		 i;
+
+	for (i = 0; i < c->n; i++) {
+		free(c->o[i].text);
+		free(c->o[i].key);
+	}
+	free(c->o);
+	for (i = 0; i < c->nc; i++)
+		free(c->c[i].literal);
+	free(c->c);
+	for (i = 0; i < c->nmods; i++)
+		free(c->mods[i]);
+	free(c->mods);
+	free(ixc);
 }
 
 static int
@@ -382,20 +431,28 @@ cmp_occ(const void *a, const void *b)
 void
 index_build(const struct book *b, struct book_index *ix)
 {
-	struct coll	 c;
+	struct coll	*c;
 	struct ix_term	*t = NULL;
+	char		*term;
 	size_t		 i;
-	int		 pass;
 
-	memset(&c, 0, sizeof(c));
 	memset(ix, 0, sizeof(*ix));
-	for (pass = 0; pass < 2; pass++)
-		for (i = 0; i < b->nchapters; i++)
-			scan_doc(&c, &b->chapters[i], pass);
-	if (c.n > 0)
-		qsort(c.o, c.n, sizeof(*c.o), cmp_occ);
-	for (i = 0; i < c.n; i++) {
-		struct occ *o = &c.o[i];
+	if (b->ixc == NULL)
+		return;
+	c = &b->ixc->coll;
+	/* Every import is known now: judge the code spans. */
+	for (i = 0; i < c->nc; i++) {
+		term = index_code_term(c->c[i].literal,
+		    (const char *const *)c->mods, c->nmods);
+		if (term != NULL)
+			add_occ(c, term, 1, c->c[i].d, c->c[i].h);
+		free(c->c[i].literal);
+	}
+	c->nc = 0;
+	if (c->n > 0)
+		qsort(c->o, c->n, sizeof(*c->o), cmp_occ);
+	for (i = 0; i < c->n; i++) {
+		struct occ *o = &c->o[i];
 
 		if (t == NULL || strcmp(t->text, o->text) != 0 ||
 		    t->code != o->code) {
@@ -419,10 +476,7 @@ index_build(const struct book *b, struct book_index *ix)
 		t->refs[t->nrefs].heading = o->h;
 		t->nrefs++;
 	}
-	free(c.o);
-	for (i = 0; i < c.nmods; i++)
-		free(c.mods[i]);
-	free(c.mods);
+	c->n = 0;		/* the terms own the texts now */
 }
 
 void

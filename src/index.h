@@ -28,7 +28,15 @@ struct book_index {
 	size_t		 n;
 };
 
-/* Collect the terms of every chapter.  Never fails. */
+/*
+ * While loading (book_load with BOOK_INDEX): note the candidates of a
+ * chapter whose tree is parsed.  Owned by the book.
+ */
+struct ix_collect	*index_collect_new(void);
+void			 index_collect(struct ix_collect *, const struct doc *);
+void			 index_collect_free(struct ix_collect *);
+
+/* The index from what was collected (empty without BOOK_INDEX). */
 void	index_build(const struct book *, struct book_index *);
 void	index_free(struct book_index *);
 

@@ -453,7 +453,9 @@ main(int argc, char *argv[])
 	if (strcmp(cmd, "render") == 0)
 		rc = book_load_single(&b, argc ? argv[0] : NULL, epoch);
 	else
-		rc = book_load(&b, argv[0], epoch);
+		rc = book_load(&b, argv[0], epoch, !o.no_index &&
+		    (strcmp(cmd, "epub") == 0 || strcmp(cmd, "man") == 0) ?
+		    BOOK_INDEX : 0);
 	if (rc == 0 && !o.no_index && (strcmp(cmd, "epub") == 0 ||
 	    strcmp(cmd, "man") == 0)) {
 		b.ix = xcalloc(1, sizeof(*b.ix));

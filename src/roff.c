@@ -220,7 +220,7 @@ html_block(struct rr *r, cmark_node *n)
 static int
 is_title(const struct rr *r, cmark_node *n)
 {
-	return n == doc_title_node(r->d);
+	return node_heading(n) != NULL && node_heading(n) == doc_title(r->d);
 }
 
 static void
@@ -336,7 +336,7 @@ link_exit(struct rr *r, cmark_node *n)
 	if (l == NULL || r->in_heading)
 		return;
 	if (l->kind == LINK_DOC && l->doc == r->d) {
-		if (l->heading != NULL && !is_title(r, l->heading->node)) {
+		if (l->heading != NULL && l->heading != doc_title(r->d)) {
 			roff_raw(&r->w, " (see ");
 			ref_section(r, l->heading);
 			roff_raw(&r->w, ")");
@@ -346,8 +346,7 @@ link_exit(struct rr *r, cmark_node *n)
 	if (l->kind == LINK_DOC) {
 		roff_raw(&r->w, " (");
 		ref_page(r, l->doc);
-		if (l->heading != NULL && l->heading->node !=
-		    doc_title_node(l->doc)) {
+		if (l->heading != NULL && l->heading != doc_title(l->doc)) {
 			roff_raw(&r->w, ", ");
 			ref_section(r, l->heading);
 		}
@@ -704,6 +703,7 @@ roff_page(const struct book *b, const struct doc *d, struct buf *out)
 	/* .TH first; the glyph fallbacks go after it, once we know them. */
 	th_len = strcspn(body.ptr, "\n") + 1;
 	r.desc = 1;
+	doc_open(d);
 	it = cmark_iter_new(d->root);
 	while ((ev = cmark_iter_next(it)) != CMARK_EVENT_DONE) {
 		n = cmark_iter_get_node(it);
@@ -725,6 +725,7 @@ roff_page(const struct book *b, const struct doc *d, struct buf *out)
 			leave(&r, n);
 	}
 	cmark_iter_free(it);
+	doc_close(d);
 	if (d == &b->index)
 		index_section(&r);
 	see_also(&r);

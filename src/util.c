@@ -285,49 +285,91 @@ file_read(const char *path, char **out, size_t *outlen)
 	return 0;
 }
 
-int
-file_write_atomic(const char *path, const void *data, size_t len)
+/* Write all of data to fd; 0 or -1 with errno set. */
+static int
+write_all(int fd, const char *p, size_t len)
 {
-	const char	*p = data;
-	char		*dir, *base, *tmp;
-	mode_t		 mask;
-	ssize_t		 n;
-	int		 fd, rc = -1;
+	ssize_t	 n;
 
-	dir = path_dir(path);
-	base = strrchr(path, '/');
-	base = base ? base + 1 : (char *)path;
-	tmp = xasprintf("%s/.%s.XXXXXX", dir, base);
-	if ((fd = mkstemp(tmp)) == -1) {
-		diag_error(path, 0, 0, "cannot create: %s", strerror(errno));
-		goto out;
-	}
-	mask = umask(0);
-	umask(mask);
-	if (fchmod(fd, 0666 & ~mask) == -1) {
-		diag_error(path, 0, 0, "cannot chmod: %s", strerror(errno));
-		goto fail;
-	}
 	while (len > 0) {
 		n = write(fd, p, len);
 		if (n == -1) {
 			if (errno == EINTR)
 				continue;
-			diag_error(path, 0, 0, "cannot write: %s",
-			    strerror(errno));
-			goto fail;
+			return -1;
 		}
 		p += n;
 		len -= (size_t)n;
 	}
+	return 0;
+}
+
+/*
+ * Not a regular file (standard output, a pipe, a device): there is
+ * nothing to replace atomically, so write straight into it.
+ */
+static int
+write_special(const char *path, const void *data, size_t len)
+{
+	int	 fd;
+
+	if ((fd = open(path, O_WRONLY | O_TRUNC)) == -1) {
+		diag_error(path, 0, 0, "cannot open: %s", strerror(errno));
+		return -1;
+	}
+	if (write_all(fd, data, len) == -1) {
+		diag_error(path, 0, 0, "cannot write: %s", strerror(errno));
+		close(fd);
+		return -1;
+	}
+	if (close(fd) == -1) {
+		diag_error(path, 0, 0, "cannot write: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+int
+file_write_atomic(const char *target, const void *data, size_t len)
+{
+	struct stat	 st;
+	char		*dir, *base, *tmp, *real = NULL;
+	const char	*path = target;
+	mode_t		 mask;
+	int		 fd, rc = -1;
+
+	if (stat(target, &st) == 0 && !S_ISREG(st.st_mode))
+		return write_special(target, data, len);
+	/* Through a symbolic link: replace the file, keep the link. */
+	if (lstat(target, &st) == 0 && S_ISLNK(st.st_mode) &&
+	    (real = realpath(target, NULL)) != NULL)
+		path = real;
+	dir = path_dir(path);
+	base = strrchr(path, '/');
+	base = base ? base + 1 : (char *)path;
+	tmp = xasprintf("%s/.%s.XXXXXX", dir, base);
+	if ((fd = mkstemp(tmp)) == -1) {
+		diag_error(target, 0, 0, "cannot create: %s", strerror(errno));
+		goto out;
+	}
+	mask = umask(0);
+	umask(mask);
+	if (fchmod(fd, 0666 & ~mask) == -1) {
+		diag_error(target, 0, 0, "cannot chmod: %s", strerror(errno));
+		goto fail;
+	}
+	if (write_all(fd, data, len) == -1) {
+		diag_error(target, 0, 0, "cannot write: %s", strerror(errno));
+		goto fail;
+	}
 	if (close(fd) == -1) {
 		fd = -1;
-		diag_error(path, 0, 0, "cannot write: %s", strerror(errno));
+		diag_error(target, 0, 0, "cannot write: %s", strerror(errno));
 		goto fail;
 	}
 	fd = -1;
 	if (rename(tmp, path) == -1) {
-		diag_error(path, 0, 0, "cannot rename: %s", strerror(errno));
+		diag_error(target, 0, 0, "cannot rename: %s", strerror(errno));
 		goto fail;
 	}
 	rc = 0;
@@ -339,6 +381,7 @@ fail:
 out:
 	free(tmp);
 	free(dir);
+	free(real);
 	return rc;
 }
 

@@ -771,6 +771,7 @@ xhtml_render(const struct book *b, const struct doc *d, xmlNodePtr parent,
 	r.d = d;
 	r.flags = flags;
 	r.cur = parent;
+	doc_open(d);
 	it = cmark_iter_new(d->root);
 	while ((ev = cmark_iter_next(it)) != CMARK_EVENT_DONE) {
 		n = cmark_iter_get_node(it);
@@ -789,6 +790,7 @@ xhtml_render(const struct book *b, const struct doc *d, xmlNodePtr parent,
 		}
 	}
 	cmark_iter_free(it);
+	doc_close(d);
 	free(r.stack);
 	return 0;
 }
@@ -799,8 +801,7 @@ xhtml_document(const struct book *b, const struct doc *d, const char *css,
 {
 	xmlDocPtr		 doc;
 	xmlNodePtr		 body, sec;
-	cmark_node		*title;
-	const struct heading	*h = NULL;
+	const struct heading	*h;
 
 	doc = xhtml_skeleton(b, d->title ? d->title : b->title, css, flags,
 	    &body);
@@ -810,9 +811,7 @@ xhtml_document(const struct book *b, const struct doc *d, const char *css,
 		    BAD_CAST "epub"), BAD_CAST "type", BAD_CAST epub_type);
 		xmlSetProp(sec, BAD_CAST "role", BAD_CAST role);
 		/* The region is named by its title, as part pages are. */
-		if ((title = doc_title_node(d)) != NULL)
-			h = node_heading(title);
-		if (h != NULL)
+		if ((h = doc_title(d)) != NULL)
 			xmlSetProp(sec, BAD_CAST "aria-labelledby",
 			    BAD_CAST h->id);
 		xhtml_nl(sec);

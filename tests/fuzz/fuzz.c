@@ -227,7 +227,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	write_book(data, size);
 	index = xasprintf("%s/README.md", dir);
 	diag_errors = 0;
-	if (book_load(&b, index, 1767225600) == 0) {
+	if (book_load(&b, index, 1767225600, BOOK_INDEX) == 0) {
 		index_build(&b, &ix);
 		b.ix = &ix;
 		if (epub_build(&b, &o, &out, &len) == 0) {
