@@ -721,6 +721,11 @@ def hostile_outputs():
                 raise Fail("the previous EPUB was damaged")
         if os.listdir(out) != ["b.epub"]:
             raise Fail("left behind: %s" % os.listdir(out))
+        # A device or pipe is written into, never replaced.
+        r = run([GB, "epub", "-o", "/dev/stdout", book], check=0)
+        if not r.stdout.startswith(b"PK\x03\x04") or \
+                not os.path.islink("/dev/stdout"):
+            raise Fail("-o /dev/stdout did not write the EPUB to stdout")
 
 
 @test
