@@ -411,6 +411,24 @@ book_node_text(cmark_node *root, struct buf *out)
 	cmark_iter_free(it);
 }
 
+int
+node_is_leaf(cmark_node *n)
+{
+	switch (cmark_node_get_type(n)) {
+	case CMARK_NODE_HTML_BLOCK:
+	case CMARK_NODE_THEMATIC_BREAK:
+	case CMARK_NODE_CODE_BLOCK:
+	case CMARK_NODE_TEXT:
+	case CMARK_NODE_SOFTBREAK:
+	case CMARK_NODE_LINEBREAK:
+	case CMARK_NODE_CODE:
+	case CMARK_NODE_HTML_INLINE:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
 const struct heading *
 node_heading(cmark_node *n)
 {
@@ -534,42 +552,90 @@ id_taken(const struct doc *d, const char *id)
 	return 0;
 }
 
-/* Give every heading a unique id and find the title. */
+
+
+
+/* A new heading of d, with a unique GitHub-style id. */
 static void
-doc_headings(struct doc *d)
+add_heading(struct doc *d, cmark_node *n, size_t *cap, struct buf *text)
+{
+	struct heading	*h;
+	char		*base, *id;
+	size_t		 k;
+
+	buf_reset(text);
+	book_node_text(n, text);
+	buf_puts(text, "");
+	base = slugify(str_trim(text->ptr));
+	id = xstrdup(base);
+	for (k = 1; id_taken(d, id); k++) {
+		free(id);
+		id = xasprintf("%s-%zu", base, k);
+	}
+	free(base);
+	if (d->nheads == *cap) {
+		*cap = *cap ? *cap * 2 : 16;
+		d->heads = xreallocarray(d->heads, *cap, sizeof(*d->heads));
+	}
+	h = &d->heads[d->nheads++];
+	h->level = cmark_node_get_heading_level(n);
+	h->id = id;
+	h->text = xstrdup(str_trim(text->ptr));
+}
+
+/* A new link of d, recorded as written; resolved once all are loaded. */
+static void
+add_link(struct doc *d, cmark_node *n, size_t *cap)
+{
+	struct link	*l;
+	const char	*url = cmark_node_get_url(n);
+
+	if (d->nlinks == *cap) {
+		*cap = *cap ? *cap * 2 : 32;
+		d->links = xreallocarray(d->links, *cap, sizeof(*d->links));
+	}
+	l = &d->links[d->nlinks++];
+	memset(l, 0, sizeof(*l));
+	l->kind = LINK_DROP;
+	l->url = xstrdup(url ? url : "");
+	l->line = cmark_node_get_start_line(n);
+	l->col = cmark_node_get_start_column(n);
+	l->image = cmark_node_get_type(n) == CMARK_NODE_IMAGE;
+}
+
+/*
+ * One walk over a fresh tree: refuse nesting deeper than NEST_MAX
+ * (hostile input, and every consumer downstream has limits of its own),
+ * give every heading its id, record every link, find the title.
+ */
+static int
+doc_scan(struct doc *d)
 {
 	cmark_iter		*it;
 	cmark_event_type	 ev;
 	cmark_node		*n;
 	struct buf		 text = { NULL, 0, 0 };
-	struct heading		*h;
-	char			*base, *id;
-	size_t			 cap = 0, k;
+	size_t			 hcap = 0, lcap = 0, k;
+	int			 depth = 0, rc = 0;
 
 	it = cmark_iter_new(d->root);
 	while ((ev = cmark_iter_next(it)) != CMARK_EVENT_DONE) {
 		n = cmark_iter_get_node(it);
-		if (ev != CMARK_EVENT_ENTER ||
-		    cmark_node_get_type(n) != CMARK_NODE_HEADING)
+		if (ev == CMARK_EVENT_EXIT) {
+			depth--;
 			continue;
-		buf_reset(&text);
-		book_node_text(n, &text);
-		base = slugify(str_trim(text.ptr ? text.ptr : ""));
-		id = xstrdup(base);
-		for (k = 1; id_taken(d, id); k++) {
-			free(id);
-			id = xasprintf("%s-%zu", base, k);
 		}
-		free(base);
-		if (d->nheads == cap) {
-			cap = cap ? cap * 2 : 16;
-			d->heads = xreallocarray(d->heads, cap,
-			    sizeof(*d->heads));
+		if (!node_is_leaf(n) && ++depth > NEST_MAX) {
+			diag_error(d->path, cmark_node_get_start_line(n),
+			    cmark_node_get_start_column(n), "nesting deeper "
+			    "than %d levels", NEST_MAX);
+			rc = -1;
+			break;
 		}
-		h = &d->heads[d->nheads++];
-		h->level = cmark_node_get_heading_level(n);
-		h->id = id;
-		h->text = xstrdup(str_trim(text.ptr ? text.ptr : ""));
+		if (cmark_node_get_type(n) == CMARK_NODE_HEADING)
+			add_heading(d, n, &hcap, &text);
+		else if (is_link(n))
+			add_link(d, n, &lcap);
 	}
 	cmark_iter_free(it);
 	buf_free(&text);
@@ -584,80 +650,6 @@ doc_headings(struct doc *d)
 			d->title = xstrdup(d->heads[k].text);
 			break;
 		}
-}
-
-/* Record every link and image, in order; resolved once all are loaded. */
-static void
-doc_links(struct doc *d)
-{
-	cmark_iter		*it;
-	cmark_event_type	 ev;
-	cmark_node		*n;
-	struct link		*l;
-	const char		*url;
-	size_t			 cap = 0;
-
-	it = cmark_iter_new(d->root);
-	while ((ev = cmark_iter_next(it)) != CMARK_EVENT_DONE) {
-		n = cmark_iter_get_node(it);
-		if (ev != CMARK_EVENT_ENTER || !is_link(n))
-			continue;
-		if (d->nlinks == cap) {
-			cap = cap ? cap * 2 : 32;
-			d->links = xreallocarray(d->links, cap,
-			    sizeof(*d->links));
-		}
-		l = &d->links[d->nlinks++];
-		memset(l, 0, sizeof(*l));
-		l->kind = LINK_DROP;
-		url = cmark_node_get_url(n);
-		l->url = xstrdup(url ? url : "");
-		l->line = cmark_node_get_start_line(n);
-		l->col = cmark_node_get_start_column(n);
-		l->image = cmark_node_get_type(n) == CMARK_NODE_IMAGE;
-	}
-	cmark_iter_free(it);
-}
-
-/*
- * Refuse trees nested deeper than NEST_MAX: deeper input is hostile,
- * not a book, and every consumer downstream (libxml2's serialiser,
- * roff indentation) has limits of its own.  The first node past the
- * limit is reported.
- */
-static int
-check_depth(const struct doc *d)
-{
-	cmark_iter		*it;
-	cmark_event_type	 ev;
-	cmark_node		*n;
-	int			 depth = 0, rc = 0;
-
-	it = cmark_iter_new(d->root);
-	while ((ev = cmark_iter_next(it)) != CMARK_EVENT_DONE) {
-		n = cmark_iter_get_node(it);
-		if (ev == CMARK_EVENT_EXIT) {
-			depth--;
-			continue;
-		}
-		switch (cmark_node_get_type(n)) {
-		case CMARK_NODE_HTML_BLOCK: case CMARK_NODE_THEMATIC_BREAK:
-		case CMARK_NODE_CODE_BLOCK: case CMARK_NODE_TEXT:
-		case CMARK_NODE_SOFTBREAK: case CMARK_NODE_LINEBREAK:
-		case CMARK_NODE_CODE: case CMARK_NODE_HTML_INLINE:
-			continue;	/* leaves: no EXIT event */
-		default:
-			break;
-		}
-		if (++depth > NEST_MAX) {
-			diag_error(d->path, cmark_node_get_start_line(n),
-			    cmark_node_get_start_column(n), "nesting deeper "
-			    "than %d levels", NEST_MAX);
-			rc = -1;
-			break;
-		}
-	}
-	cmark_iter_free(it);
 	return rc;
 }
 
@@ -687,10 +679,8 @@ doc_load(struct book *b, struct doc *d, const char *raw, size_t rawlen,
 		rc = -1;
 	fm_free(&fm);
 	d->root = parse(d);
-	if (check_depth(d) == -1)
+	if (doc_scan(d) == -1)
 		return -1;
-	doc_headings(d);
-	doc_links(d);
 	doc_attach(d);
 	if (b->ixc != NULL && d->number > 0)
 		index_collect(b->ixc, d);

@@ -136,6 +136,9 @@ void	book_free(struct book *);
 /* Plain text of an inline subtree (text and code, breaks as spaces). */
 void	book_node_text(cmark_node *, struct buf *);
 
+/* Does cmark_iter give this node an ENTER event only (no EXIT)? */
+int	node_is_leaf(cmark_node *);
+
 /* The heading or link annotation of a node, or NULL. */
 const struct heading	*node_heading(cmark_node *);
 const struct link	*node_link(cmark_node *);

@@ -547,23 +547,6 @@ leaf(struct rr *r, cmark_node *n)
 	}
 }
 
-static int
-is_leaf(cmark_node *n)
-{
-	switch (cmark_node_get_type(n)) {
-	case CMARK_NODE_HTML_BLOCK:
-	case CMARK_NODE_THEMATIC_BREAK:
-	case CMARK_NODE_CODE_BLOCK:
-	case CMARK_NODE_TEXT:
-	case CMARK_NODE_SOFTBREAK:
-	case CMARK_NODE_LINEBREAK:
-	case CMARK_NODE_CODE:
-	case CMARK_NODE_HTML_INLINE:
-		return 1;
-	default:
-		return 0;
-	}
-}
 
 static void
 quoted(struct rr *r, const char *s, int flags)
@@ -717,7 +700,7 @@ roff_page(const struct book *b, const struct doc *d, struct buf *out)
 		}
 		if (cmark_node_get_type(n) == CMARK_NODE_DOCUMENT)
 			continue;
-		if (ev == CMARK_EVENT_ENTER && is_leaf(n))
+		if (ev == CMARK_EVENT_ENTER && node_is_leaf(n))
 			leaf(&r, n);
 		else if (ev == CMARK_EVENT_ENTER)
 			enter(&r, n);

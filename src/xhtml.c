@@ -689,24 +689,6 @@ enter(struct xr *r, cmark_node *n)
 	}
 }
 
-/* Leaves get only an ENTER event from cmark_iter. */
-static int
-is_leaf(cmark_node *n)
-{
-	switch (cmark_node_get_type(n)) {
-	case CMARK_NODE_HTML_BLOCK:
-	case CMARK_NODE_THEMATIC_BREAK:
-	case CMARK_NODE_CODE_BLOCK:
-	case CMARK_NODE_TEXT:
-	case CMARK_NODE_SOFTBREAK:
-	case CMARK_NODE_LINEBREAK:
-	case CMARK_NODE_CODE:
-	case CMARK_NODE_HTML_INLINE:
-		return 1;
-	default:
-		return 0;
-	}
-}
 
 /* Is n a block whose end gets a newline in the output? */
 static int
@@ -778,7 +760,7 @@ xhtml_render(const struct book *b, const struct doc *d, xmlNodePtr parent,
 		if (cmark_node_get_type(n) == CMARK_NODE_DOCUMENT)
 			continue;
 		if (ev == CMARK_EVENT_ENTER) {
-			if (!is_leaf(n))
+			if (!node_is_leaf(n))
 				enter(&r, n);
 			else
 				leaf(&r, n);
