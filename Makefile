@@ -27,7 +27,7 @@ INSTALL	?= install
 PKGS		 = libcmark libxml-2.0 libzip
 PKG_CFLAGS	:= $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS	:= $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
-STD_CFLAGS	 = -std=c99 -Wall -Wextra -Wpedantic -Wshadow \
+STD_CFLAGS	 = -std=c99 -pthread -Wall -Wextra -Wpedantic -Wshadow \
 		   -Wstrict-prototypes -Wmissing-prototypes
 STD_CPPFLAGS	 = -D_XOPEN_SOURCE=700 -DGUIDEBOOK_VERSION='"$(VERSION)"'
 
@@ -56,7 +56,7 @@ GBFLAGS	 = --strict
 all: guidebook $(EPUB) $(MANSTAMPS)
 
 guidebook: $(OBJS)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(OBJS) $(PKG_LIBS) $(LDLIBS)
+	$(CC) -pthread $(CFLAGS) $(LDFLAGS) -o $@ $(OBJS) $(PKG_LIBS) $(LDLIBS)
 
 build/%.o: src/%.c | build
 	$(CC) $(STD_CPPFLAGS) $(PKG_CFLAGS) $(CPPFLAGS) $(STD_CFLAGS) \
@@ -98,9 +98,16 @@ build/asan/%.o: src/%.c | build/asan
 	    $(ASAN_CFLAGS) -MMD -MP -c -o $@ $<
 
 build/asan/guidebook: $(ASAN_OBJS)
-	$(CC) $(ASAN_CFLAGS) $(LDFLAGS) -o $@ $(ASAN_OBJS) $(PKG_LIBS) $(LDLIBS)
+	$(CC) -pthread $(ASAN_CFLAGS) $(LDFLAGS) -o $@ $(ASAN_OBJS) $(PKG_LIBS) $(LDLIBS)
 
 -include $(ASAN_OBJS:.o=.d)
+
+# ThreadSanitizer for the EPUB writer's page thread (clang).
+TSAN_CC	?= clang
+build/tsan/guidebook: $(SRCS) $(wildcard src/*.h)
+	@mkdir -p build/tsan
+	$(TSAN_CC) $(STD_CPPFLAGS) $(PKG_CFLAGS) -g -O1 -pthread \
+	    -fsanitize=thread -o $@ $(SRCS) $(PKG_LIBS)
 
 # Fuzzing (clang and its libFuzzer runtime): one harness per path, each
 # run for FUZZ_SECONDS, seeded from the test inputs and the guides.
@@ -108,7 +115,7 @@ build/asan/guidebook: $(ASAN_OBJS)
 # belong in tests/fuzz/regress/ once fixed.
 FUZZ_SECONDS ?= 60
 FUZZ_CC	?= clang
-FUZZ_CFLAGS = -g -O1 -fsanitize=fuzzer,address,undefined \
+FUZZ_CFLAGS = -g -O1 -pthread -fsanitize=fuzzer,address,undefined \
 	      -fno-sanitize-recover=undefined -D_GNU_SOURCE
 FUZZ_MODES = xhtml man epub
 FUZZ_LIB_SRCS = $(filter-out src/main.c,$(SRCS))
@@ -138,7 +145,7 @@ fuzz: $(FUZZ_MODES:%=build/fuzz/fuzz-%) build/fuzz/seed-epub
 	        build/fuzz/fuzz-$$m.log | tail -3; \
 	done
 
-check: all build/asan/guidebook
+check: all build/asan/guidebook build/tsan/guidebook
 	$(PYTHON) tests/check.py
 
 clean:

@@ -6,6 +6,7 @@
  * the spine) and one page per part.
  */
 #include <ctype.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -926,24 +927,153 @@ add_guide(struct ep *ep, const char *first)
 	}
 }
 
-/* A libzip source that builds its entry's page when first asked. */
-struct lazy {
-	const struct ep		*ep;
-	const struct entry	*e;
-	char			*buf;		/* while open */
-	size_t			 len, off;
-	int			 built;		/* len is known */
-	zip_error_t		 err;
+/*
+ * Pages built on demand come from a second thread: while libzip
+ * compresses one page, the next is built, so the two halves of the work
+ * overlap on two cores.  The worker builds the pages in archive order,
+ * at most AHEAD past the last one libzip released (or as far as libzip
+ * asks, so it can never wait on a worker that waits on it).  Output is
+ * the same with or without the thread: if it cannot start, libzip's
+ * callbacks build the pages themselves.
+ */
+#define AHEAD	2
+
+struct slot {
+	char		*buf;
+	size_t		 len;
+	int		 ready;
+};
+
+struct pages {
+	pthread_mutex_t	 mu;
+	pthread_cond_t	 cv;
+	const struct ep	*ep;
+	const struct entry **e;		/* the pages built on demand */
+	struct slot	*slot;
+	size_t		 n;
+	size_t		 released;	/* slots libzip is done with */
+	size_t		 wanted;	/* highest slot libzip waits for + 1 */
+	int		 stop;
+	int		 running;
+	int		 inited;
+	pthread_t	 th;
 };
 
 static void
-lazy_build(struct lazy *z)
+quiet(void *ctx, const char *msg, ...)
 {
-	if (z->buf == NULL) {
-		z->buf = serialize(z->e->gen(z->ep, z->e->arg), 0, &z->len);
-		z->built = 1;
+	(void)ctx;
+	(void)msg;
+}
+
+static void *
+pages_worker(void *arg)
+{
+	struct pages	*p = arg;
+	struct slot	 s;
+	size_t		 k;
+
+	/* libxml2's error handlers belong to each thread. */
+	xmlSetGenericErrorFunc(NULL, quiet);
+	for (k = 0; k < p->n; k++) {
+		pthread_mutex_lock(&p->mu);
+		while (!p->stop && k >= p->released + AHEAD && k >= p->wanted)
+			pthread_cond_wait(&p->cv, &p->mu);
+		pthread_mutex_unlock(&p->mu);
+		if (p->stop)
+			break;
+		s.buf = serialize(p->e[k]->gen(p->ep, p->e[k]->arg), 0, &s.len);
+		s.ready = 1;
+		pthread_mutex_lock(&p->mu);
+		p->slot[k] = s;
+		pthread_cond_broadcast(&p->cv);
+		pthread_mutex_unlock(&p->mu);
+	}
+	return NULL;
+}
+
+/* Slot k, built: by the worker (waiting for it) or right here. */
+static struct slot *
+pages_get(struct pages *p, size_t k)
+{
+	struct slot	*s = &p->slot[k];
+
+	if (!p->running) {
+		if (!s->ready) {
+			s->buf = serialize(p->e[k]->gen(p->ep, p->e[k]->arg),
+			    0, &s->len);
+			s->ready = 1;
+		}
+		return s;
+	}
+	pthread_mutex_lock(&p->mu);
+	if (p->wanted < k + 1)
+		p->wanted = k + 1;
+	pthread_cond_broadcast(&p->cv);
+	while (!s->ready)
+		pthread_cond_wait(&p->cv, &p->mu);
+	pthread_mutex_unlock(&p->mu);
+	return s;
+}
+
+static void
+pages_release(struct pages *p, size_t k)
+{
+	if (p->running)
+		pthread_mutex_lock(&p->mu);
+	free(p->slot[k].buf);
+	p->slot[k].buf = NULL;
+	if (p->released < k + 1)
+		p->released = k + 1;
+	if (p->running) {
+		pthread_cond_broadcast(&p->cv);
+		pthread_mutex_unlock(&p->mu);
 	}
 }
+
+static void
+pages_start(struct pages *p)
+{
+	pthread_mutex_init(&p->mu, NULL);
+	pthread_cond_init(&p->cv, NULL);
+	p->inited = 1;
+	p->running = p->n > 0 &&
+	    pthread_create(&p->th, NULL, pages_worker, p) == 0;
+}
+
+static void
+pages_finish(struct pages *p)
+{
+	size_t	 k;
+
+	if (p->running) {
+		pthread_mutex_lock(&p->mu);
+		p->stop = 1;
+		pthread_cond_broadcast(&p->cv);
+		pthread_mutex_unlock(&p->mu);
+		pthread_join(p->th, NULL);
+		p->running = 0;
+	}
+	for (k = 0; p->slot != NULL && k < p->n; k++)
+		free(p->slot[k].buf);
+	if (p->inited) {
+		pthread_cond_destroy(&p->cv);
+		pthread_mutex_destroy(&p->mu);
+	}
+	free(p->slot);
+	free(p->e);
+	memset(p, 0, sizeof(*p));
+}
+
+/* A libzip source for slot k of the pages. */
+struct lazy {
+	struct pages	*p;
+	size_t		 k;
+	struct slot	*s;		/* while open */
+	size_t		 len, off;
+	int		 sized;		/* len is known */
+	zip_error_t	 err;
+};
 
 static zip_int64_t
 lazy_cb(void *ud, void *data, zip_uint64_t len, zip_source_cmd_t cmd)
@@ -954,21 +1084,25 @@ lazy_cb(void *ud, void *data, zip_uint64_t len, zip_source_cmd_t cmd)
 
 	switch (cmd) {
 	case ZIP_SOURCE_OPEN:
-		lazy_build(z);
+		z->s = pages_get(z->p, z->k);
+		z->len = z->s->len;
+		z->sized = 1;
 		z->off = 0;
 		return 0;
 	case ZIP_SOURCE_READ:
 		n = z->len - z->off < len ? z->len - z->off : (size_t)len;
-		memcpy(data, z->buf + z->off, n);
+		memcpy(data, z->s->buf + z->off, n);
 		z->off += n;
 		return (zip_int64_t)n;
 	case ZIP_SOURCE_CLOSE:
-		free(z->buf);
-		z->buf = NULL;
+		pages_release(z->p, z->k);
+		z->s = NULL;
 		return 0;
 	case ZIP_SOURCE_STAT:
-		if (!z->built)
-			lazy_build(z);	/* once: the size is kept after */
+		if (!z->sized) {	/* asked before the first open */
+			z->len = pages_get(z->p, z->k)->len;
+			z->sized = 1;
+		}
 		st = data;
 		zip_stat_init(st);
 		st->size = z->len;
@@ -977,7 +1111,6 @@ lazy_cb(void *ud, void *data, zip_uint64_t len, zip_source_cmd_t cmd)
 	case ZIP_SOURCE_ERROR:
 		return zip_error_to_data(&z->err, data, len);
 	case ZIP_SOURCE_FREE:
-		free(z->buf);
 		zip_error_fini(&z->err);
 		free(z);
 		return 0;
@@ -992,7 +1125,7 @@ lazy_cb(void *ud, void *data, zip_uint64_t len, zip_source_cmd_t cmd)
 }
 
 static zip_source_t *
-entry_source(zip_t *za, const struct ep *ep, const struct entry *e)
+entry_source(zip_t *za, struct pages *p, const struct entry *e)
 {
 	struct lazy	*z;
 	zip_source_t	*src;
@@ -1000,12 +1133,15 @@ entry_source(zip_t *za, const struct ep *ep, const struct entry *e)
 	if (e->gen == NULL)
 		return zip_source_buffer(za, e->data, e->len, 0);
 	z = xcalloc(1, sizeof(*z));
-	z->ep = ep;
-	z->e = e;
+	z->p = p;
+	z->k = p->n;
+	p->e = xreallocarray(p->e, p->n + 1, sizeof(*p->e));
+	p->e[p->n++] = e;
 	zip_error_init(&z->err);
 	if ((src = zip_source_function(za, lazy_cb, z)) == NULL) {
 		zip_error_fini(&z->err);
 		free(z);
+		p->n--;
 	}
 	return src;
 }
@@ -1045,10 +1181,13 @@ zip_entries(struct ep *ep, char **out, size_t *outlen)
 	zip_stat_t	 st;
 	zip_int64_t	 idx;
 	zip_uint16_t	 dtime, ddate;
+	struct pages	 pages;
 	size_t		 i;
 	char		*data = NULL;
 	int		 rc = -1;
 
+	memset(&pages, 0, sizeof(pages));
+	pages.ep = ep;
 	zip_error_init(&err);
 	if ((src = zip_source_buffer_create(NULL, 0, 0, &err)) == NULL)
 		goto fail;
@@ -1059,7 +1198,7 @@ zip_entries(struct ep *ep, char **out, size_t *outlen)
 	zip_source_keep(src);
 	dos_time(ep->b->epoch, &dtime, &ddate);
 	for (i = 0; i < ep->n; i++) {
-		fs = entry_source(za, ep, &ep->e[i]);
+		fs = entry_source(za, &pages, &ep->e[i]);
 		if (fs == NULL)
 			goto zfail;
 		idx = zip_file_add(za, ep->e[i].name, fs, ZIP_FL_ENC_UTF_8);
@@ -1073,8 +1212,11 @@ zip_entries(struct ep *ep, char **out, size_t *outlen)
 		    0) == -1)
 			goto zfail;
 	}
+	pages.slot = xcalloc(pages.n ? pages.n : 1, sizeof(*pages.slot));
+	pages_start(&pages);
 	if (zip_close(za) == -1)
 		goto zfail;
+	pages_finish(&pages);
 	if (zip_source_stat(src, &st) == -1 || zip_source_open(src) == -1)
 		goto sfail;
 	data = xmalloc(st.size ? st.size : 1);
@@ -1091,6 +1233,7 @@ zfail:
 	diag_error(NULL, 0, 0, "cannot build the archive: %s",
 	    zip_strerror(za));
 	zip_discard(za);
+	pages_finish(&pages);
 	zip_source_free(src);
 	return rc;
 sfail:

@@ -862,6 +862,22 @@ def sanitizers():
         raise Fail("\n".join(problems)[-6000:])
 
 
+@test
+def thread_sanitizer():
+    """The EPUB writer builds pages on a second thread: no data race."""
+    tsan = os.path.join(ROOT, "build", "tsan", "guidebook")
+    if not os.path.exists(tsan):
+        raise Fail("build/tsan/guidebook missing (make check builds it)")
+    with tempfile.TemporaryDirectory() as tmp:
+        for index in ("tests/book/README.md", "guides/README.md"):
+            r = run([tsan, "epub", "-o", tmp + "/b.epub", index],
+                    environ=env(TSAN_OPTIONS="halt_on_error=1:"
+                                "exitcode=97"))
+            if r.returncode != 0 or b"ThreadSanitizer" in r.stderr:
+                raise Fail("%s:\n%s" % (index,
+                           r.stderr.decode()[-3000:]))
+
+
 # ---------------------------------------------------------------------
 
 def main():
