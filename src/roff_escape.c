@@ -214,6 +214,8 @@ roff_escape(struct roff_w *w, const char *s, size_t len, int flags)
 			}
 			continue;
 		}
+		if ((c < 0x20 && c != '\t') || c == 0x7F)
+			continue;	/* no control characters in roff */
 		if (w->bol && !(flags & (RE_NOFILL | RE_ARG)) &&
 		    (c == ' ' || c == '\t'))
 			continue;	/* a leading blank would break */
@@ -262,9 +264,7 @@ roff_escape(struct roff_w *w, const char *s, size_t len, int flags)
 			if (c >= 0x80) {
 				cp = utf8_decode(s + i, len - i, &n);
 				put_codepoint(w, cp);
-			} else if (c < 0x20 || c == 0x7F)
-				;	/* no control characters in roff */
-			else if ((flags & RE_UPPER) && c >= 'a' && c <= 'z')
+			} else if ((flags & RE_UPPER) && c >= 'a' && c <= 'z')
 				buf_putc(b, c - 'a' + 'A');
 			else
 				buf_putc(b, c);

@@ -800,6 +800,26 @@ def guide_examples():
 # ---------------------------------------------------------------------
 # Sanitizers: the same inputs through an ASan+UBSan build.
 
+REQUESTS = ("TH", "SH", "SS", "PP", "IP", "RS", "RE", "EX", "EE", "UR",
+            "UE", "br", "sp", "BR", "TP", "so", "fchar", "nh", "ad")
+
+
+def unintended_requests(text):
+    """Lines of a man page that start with '.' or a quote but are not a
+    request guidebook writes on purpose (the fuzz harness's rule)."""
+    bad = []
+    for line in text.decode("ascii", "replace").splitlines():
+        if not line or line[0] not in ".'":
+            continue
+        if line.startswith('.\\"') or line in (".if \\n(.x \\{\\", ".\\}"):
+            continue
+        name = line[1:].split(" ", 1)[0]
+        if line[0] == "." and name in REQUESTS:
+            continue
+        bad.append(line)
+    return bad
+
+
 def sanitizer_env():
     return env(ASAN_OPTIONS="detect_leaks=1:abort_on_error=0:exitcode=99",
                UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:"
@@ -856,6 +876,11 @@ def sanitizers():
         else:
             for fmt in ("xhtml", "man"):
                 chk(["render", "-t", fmt], e, stdin=data)
+            out = run([ASAN_GB, "render", "-t", "man"], environ=e,
+                      input=data).stdout
+            if unintended_requests(out):
+                problems.append("%s: unintended requests %r" % (
+                    name, unintended_requests(out)[:3]))
     chk(["render", "-t", "xhtml"], e, stdin=b"> " * 900 + b"deep\n" +
         b"*a **b " * 500 + b"\n" + b"\xff\x00bad bytes\n")
     if problems:
