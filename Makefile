@@ -156,7 +156,7 @@ deps:
 	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
 	    build-essential pkg-config libcmark-dev libxml2-dev libzip-dev \
 	    python3 libxml2-utils mandoc groff man-db epubcheck \
-	    clang libclang-rt-14-dev valgrind iproute2 util-linux \
+	    clang libclang-rt-dev valgrind iproute2 util-linux \
 	    chromium fonts-dejavu-core fonts-liberation librsvg2-bin \
 	    dpkg-dev debhelper lintian rpm fakeroot \
 	    hyperfine gnuplot-nox pandoc lowdown cmark time
