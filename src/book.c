@@ -16,6 +16,7 @@
 
 #include "book.h"
 #include "index.h"
+#include "pool.h"
 
 /* Where a front-matter key may appear. */
 #define IN_INDEX	1
@@ -654,12 +655,13 @@ doc_scan(struct doc *d)
 }
 
 /*
- * Read, sanitise and parse one Markdown file into d.  where selects the
- * allowed front-matter keys.  text and len, when not NULL, are used
- * instead of reading path (standard input in render mode).
+ * Read and sanitise one Markdown file into d and apply its front matter;
+ * where selects the allowed keys.  raw and rawlen, when raw is not NULL,
+ * are used instead of reading the file (standard input in render mode).
+ * On a file that cannot be read, d->text stays NULL.
  */
 static int
-doc_load(struct book *b, struct doc *d, const char *raw, size_t rawlen,
+doc_read(struct book *b, struct doc *d, const char *raw, size_t rawlen,
     int where)
 {
 	struct fm	 fm = { NULL, 0 };
@@ -678,13 +680,45 @@ doc_load(struct book *b, struct doc *d, const char *raw, size_t rawlen,
 	if (fm_apply(b, d, &fm) == -1)
 		rc = -1;
 	fm_free(&fm);
-	d->root = parse(d);
+	return rc;
+}
+
+/* After the parse: headings, links and the index's terms. */
+static int
+doc_finish(struct book *b, struct doc *d)
+{
+	if (d->root == NULL)
+		return d->text == NULL ? -1 : 0;
 	if (doc_scan(d) == -1)
 		return -1;
 	doc_attach(d);
 	if (b->ixc != NULL && d->number > 0)
 		index_collect(b->ixc, d);
+	return 0;
+}
+
+static int
+doc_load(struct book *b, struct doc *d, const char *raw, size_t rawlen,
+    int where)
+{
+	int	 rc;
+
+	rc = doc_read(b, d, raw, rawlen, where);
+	if (d->text != NULL)
+		d->root = parse(d);
+	if (doc_finish(b, d) == -1)
+		rc = -1;
 	return rc;
+}
+
+/* Pool job: parse chapter k of the window (cmark keeps no shared state). */
+static void
+parse_job(void *arg, size_t k)
+{
+	struct doc	*d = (struct doc *)arg + k;
+
+	if (d->text != NULL)
+		d->root = parse(d);
 }
 
 /*
@@ -1324,6 +1358,46 @@ book_defaults(struct book *b)
 	}
 }
 
+/*
+ * The chapters, a window at a time: read in order, parsed on the pool
+ * (the heaviest first), then scanned in order, so that messages keep
+ * their order.  A book small enough to keep its trees is one window;
+ * a larger one has windows of about LOAD_WINDOW bytes, so that only
+ * their trees are in memory at once.
+ */
+#define LOAD_WINDOW	((size_t)1024 * 1024)
+
+static int
+load_chapters(struct book *b)
+{
+	size_t	*weight, *order;
+	size_t	 i, j, k, bytes, max;
+	int	 rc = 0;
+
+	max = b->source_bytes <= KEEP_TREES_MAX ? (size_t)-1 : LOAD_WINDOW;
+	weight = xcalloc(b->nchapters, sizeof(*weight));
+	for (i = 0; i < b->nchapters; i = j) {
+		for (j = i, bytes = 0; j < b->nchapters && (j == i ||
+		    bytes < max); j++) {
+			if (doc_read(b, &b->chapters[j], NULL, 0,
+			    IN_CHAPTER) == -1)
+				rc = -1;
+			bytes += b->chapters[j].len;
+			weight[j - i] = b->chapters[j].len;
+		}
+		order = pool_order(weight, j - i);
+		pool_run(j - i, order, parse_job, &b->chapters[i]);
+		free(order);
+		for (k = i; k < j; k++) {
+			if (doc_finish(b, &b->chapters[k]) == -1)
+				rc = -1;
+			doc_unload(b, &b->chapters[k]);
+		}
+	}
+	free(weight);
+	return rc;
+}
+
 int
 book_load(struct book *b, const char *path, time_t epoch, int flags)
 {
@@ -1346,11 +1420,8 @@ book_load(struct book *b, const char *path, time_t epoch, int flags)
 	if (index_chapters(b) == -1)
 		rc = -1;
 	doc_unload(b, &b->index);
-	for (i = 0; i < b->nchapters; i++) {
-		if (doc_load(b, &b->chapters[i], NULL, 0, IN_CHAPTER) == -1)
-			rc = -1;
-		doc_unload(b, &b->chapters[i]);
-	}
+	if (load_chapters(b) == -1)
+		rc = -1;
 	if (rc == -1)
 		return -1;
 	book_defaults(b);

@@ -6,7 +6,6 @@
  * the spine) and one page per part.
  */
 #include <ctype.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -16,6 +15,7 @@
 
 #include "epub.h"
 #include "index.h"
+#include "pool.h"
 #include "uuid.h"
 #include "xhtml.h"
 
@@ -55,6 +55,7 @@ struct entry {
 	int		 store;		/* no compression */
 	page_fn		 gen;		/* on demand: builds the page */
 	const void	*arg;
+	size_t		 weight;	/* about how much work: bytes */
 };
 
 /* One page of the index: the terms filed under a letter. */
@@ -98,6 +99,7 @@ add_entry(struct ep *ep, const char *name, char *data, size_t len,
 	ep->e[ep->n].store = store;
 	ep->e[ep->n].gen = NULL;
 	ep->e[ep->n].arg = NULL;
+	ep->e[ep->n].weight = len;
 	ep->n++;
 }
 
@@ -200,7 +202,7 @@ add_page(struct ep *ep, const char *id, const char *href, xmlDocPtr doc,
  */
 static void
 add_lazy_page(struct ep *ep, const char *id, const char *href, page_fn gen,
-    const void *arg)
+    const void *arg, size_t weight)
 {
 	char	*name;
 
@@ -210,6 +212,7 @@ add_lazy_page(struct ep *ep, const char *id, const char *href, page_fn gen,
 	add_entry(ep, name, NULL, 0, 0);
 	ep->e[ep->n - 1].gen = gen;
 	ep->e[ep->n - 1].arg = arg;
+	ep->e[ep->n - 1].weight = weight;
 	free(name);
 }
 
@@ -888,14 +891,14 @@ add_chapters(struct ep *ep)
 	size_t			 i;
 
 	add_lazy_page(ep, "contents", b->index.xhtml, contents_page,
-	    &b->index);
+	    &b->index, b->index.len);
 	for (i = 0; i < b->nchapters; i++) {
 		const struct doc *d = &b->chapters[i];
 
 		if (d->part != NO_PART && b->parts[d->part].first == i)
 			add_part_page(ep, d->part);
 		snprintf(id, sizeof(id), "chapter-%03zu", i + 1);
-		add_lazy_page(ep, id, d->xhtml, chapter_page, d);
+		add_lazy_page(ep, id, d->xhtml, chapter_page, d, d->len);
 	}
 }
 
@@ -928,36 +931,103 @@ add_guide(struct ep *ep, const char *first)
 }
 
 /*
- * Pages built on demand come from a second thread: while libzip
- * compresses one page, the next is built, so the two halves of the work
- * overlap on two cores.  The worker builds the pages in archive order,
- * at most AHEAD past the last one libzip released (or as far as libzip
- * asks, so it can never wait on a worker that waits on it).  Output is
- * the same with or without the thread: if it cannot start, libzip's
- * callbacks build the pages themselves.
+ * Every compressed member of the archive is built (if it is a page) and
+ * deflated by a job of the pool, so the work spreads over all the
+ * processors; libzip then only copies the compressed bytes into place.
+ * Each member is deflated apart, in an archive of its own, so the bytes
+ * are the same whatever the number of threads.
  */
-#define AHEAD	2
+#define DEFLATE_LEVEL	5
 
-struct slot {
-	char		*buf;
-	size_t		 len;
-	int		 ready;
+struct packed {
+	char		*buf;		/* the member's bytes as stored */
+	size_t		 clen;		/* their length */
+	size_t		 size;		/* uncompressed */
+	zip_uint32_t	 crc;
+	zip_uint16_t	 method;	/* ZIP_CM_DEFLATE, or STORE if smaller */
+	int		 failed;
 };
 
-struct pages {
-	pthread_mutex_t	 mu;
-	pthread_cond_t	 cv;
-	const struct ep	*ep;
-	const struct entry **e;		/* the pages built on demand */
-	struct slot	*slot;
-	size_t		 n;
-	size_t		 released;	/* slots libzip is done with */
-	size_t		 wanted;	/* highest slot libzip waits for + 1 */
-	int		 stop;
-	int		 running;
-	int		 inited;
-	pthread_t	 th;
+struct packjob {
+	struct ep	*ep;
+	size_t		*entry;		/* job k packs ep->e[entry[k]] */
+	struct packed	*pk;
 };
+
+/*
+ * A new, empty archive in memory; *mem holds its bytes after zip_close().
+ */
+static zip_t *
+mem_archive(zip_source_t **mem, zip_error_t *err)
+{
+	zip_t	*za;
+
+	if ((*mem = zip_source_buffer_create(NULL, 0, 0, err)) == NULL)
+		return NULL;
+	if ((za = zip_open_from_source(*mem, ZIP_TRUNCATE, err)) == NULL) {
+		zip_source_free(*mem);
+		return NULL;
+	}
+	zip_source_keep(*mem);
+	return za;
+}
+
+/*
+ * Deflate len bytes into pk with libzip alone: a one-member archive in
+ * memory, whose member is then read back raw.  Returns 0 or -1.
+ */
+static int
+deflate_mem(const char *data, size_t len, struct packed *pk)
+{
+	zip_error_t	 err;
+	zip_source_t	*mem, *src;
+	zip_t		*za;
+	zip_file_t	*f;
+	zip_stat_t	 st;
+	int		 rc = -1;
+
+	zip_error_init(&err);
+	if ((za = mem_archive(&mem, &err)) == NULL)
+		goto out;
+	if ((src = zip_source_buffer(za, data, len, 0)) == NULL ||
+	    zip_file_add(za, "m", src, 0) != 0) {
+		zip_source_free(src);
+		zip_discard(za);
+		zip_source_free(mem);
+		goto out;
+	}
+	if (zip_set_file_compression(za, 0, ZIP_CM_DEFLATE,
+	    DEFLATE_LEVEL) == -1 || zip_close(za) == -1) {
+		zip_discard(za);
+		zip_source_free(mem);
+		goto out;
+	}
+	if ((za = zip_open_from_source(mem, ZIP_RDONLY, &err)) == NULL) {
+		zip_source_free(mem);
+		goto out;
+	}
+	if (zip_stat_index(za, 0, 0, &st) == 0 &&
+	    (st.valid & (ZIP_STAT_SIZE | ZIP_STAT_COMP_SIZE |
+	    ZIP_STAT_COMP_METHOD | ZIP_STAT_CRC)) == (ZIP_STAT_SIZE |
+	    ZIP_STAT_COMP_SIZE | ZIP_STAT_COMP_METHOD | ZIP_STAT_CRC) &&
+	    st.size == len &&
+	    (f = zip_fopen_index(za, 0, ZIP_FL_COMPRESSED)) != NULL) {
+		pk->buf = xmalloc((size_t)st.comp_size);
+		if (zip_fread(f, pk->buf, st.comp_size) ==
+		    (zip_int64_t)st.comp_size) {
+			pk->clen = (size_t)st.comp_size;
+			pk->size = len;
+			pk->crc = st.crc;
+			pk->method = st.comp_method;
+			rc = 0;
+		}
+		zip_fclose(f);
+	}
+	zip_discard(za);
+out:
+	zip_error_fini(&err);
+	return rc;
+}
 
 static void
 quiet(void *ctx, const char *msg, ...)
@@ -966,147 +1036,76 @@ quiet(void *ctx, const char *msg, ...)
 	(void)msg;
 }
 
-static void *
-pages_worker(void *arg)
+static void
+quiet_structured(void *ctx, xmlErrorPtr err)
 {
-	struct pages	*p = arg;
-	struct slot	 s;
-	size_t		 k;
+	(void)ctx;
+	(void)err;
+}
+
+/* Job k: build member entry[k] if it is a page, and deflate it. */
+static void
+pack_job(void *arg, size_t k)
+{
+	struct packjob	*pj = arg;
+	struct entry	*e = &pj->ep->e[pj->entry[k]];
+	char		*data;
+	size_t		 len;
 
 	/* libxml2's error handlers belong to each thread. */
 	xmlSetGenericErrorFunc(NULL, quiet);
-	for (k = 0; k < p->n; k++) {
-		pthread_mutex_lock(&p->mu);
-		while (!p->stop && k >= p->released + AHEAD && k >= p->wanted)
-			pthread_cond_wait(&p->cv, &p->mu);
-		pthread_mutex_unlock(&p->mu);
-		if (p->stop)
-			break;
-		s.buf = serialize(p->e[k]->gen(p->ep, p->e[k]->arg), 0, &s.len);
-		s.ready = 1;
-		pthread_mutex_lock(&p->mu);
-		p->slot[k] = s;
-		pthread_cond_broadcast(&p->cv);
-		pthread_mutex_unlock(&p->mu);
+	xmlSetStructuredErrorFunc(NULL, quiet_structured);
+	if (e->gen != NULL)
+		data = serialize(e->gen(pj->ep, e->arg), 0, &len);
+	else {
+		data = e->data;
+		len = e->len;
+		e->data = NULL;
 	}
-	return NULL;
+	if (deflate_mem(data, len, &pj->pk[k]) == -1) {
+		free(pj->pk[k].buf);
+		pj->pk[k].buf = NULL;
+		pj->pk[k].failed = 1;
+	}
+	free(data);
 }
 
-/* Slot k, built: by the worker (waiting for it) or right here. */
-static struct slot *
-pages_get(struct pages *p, size_t k)
-{
-	struct slot	*s = &p->slot[k];
-
-	if (!p->running) {
-		if (!s->ready) {
-			s->buf = serialize(p->e[k]->gen(p->ep, p->e[k]->arg),
-			    0, &s->len);
-			s->ready = 1;
-		}
-		return s;
-	}
-	pthread_mutex_lock(&p->mu);
-	if (p->wanted < k + 1)
-		p->wanted = k + 1;
-	pthread_cond_broadcast(&p->cv);
-	while (!s->ready)
-		pthread_cond_wait(&p->cv, &p->mu);
-	pthread_mutex_unlock(&p->mu);
-	return s;
-}
-
-static void
-pages_release(struct pages *p, size_t k)
-{
-	if (p->running)
-		pthread_mutex_lock(&p->mu);
-	free(p->slot[k].buf);
-	p->slot[k].buf = NULL;
-	if (p->released < k + 1)
-		p->released = k + 1;
-	if (p->running) {
-		pthread_cond_broadcast(&p->cv);
-		pthread_mutex_unlock(&p->mu);
-	}
-}
-
-static void
-pages_start(struct pages *p)
-{
-	pthread_mutex_init(&p->mu, NULL);
-	pthread_cond_init(&p->cv, NULL);
-	p->inited = 1;
-	p->running = p->n > 0 &&
-	    pthread_create(&p->th, NULL, pages_worker, p) == 0;
-}
-
-static void
-pages_finish(struct pages *p)
-{
-	size_t	 k;
-
-	if (p->running) {
-		pthread_mutex_lock(&p->mu);
-		p->stop = 1;
-		pthread_cond_broadcast(&p->cv);
-		pthread_mutex_unlock(&p->mu);
-		pthread_join(p->th, NULL);
-		p->running = 0;
-	}
-	for (k = 0; p->slot != NULL && k < p->n; k++)
-		free(p->slot[k].buf);
-	if (p->inited) {
-		pthread_cond_destroy(&p->cv);
-		pthread_mutex_destroy(&p->mu);
-	}
-	free(p->slot);
-	free(p->e);
-	memset(p, 0, sizeof(*p));
-}
-
-/* A libzip source for slot k of the pages. */
-struct lazy {
-	struct pages	*p;
-	size_t		 k;
-	struct slot	*s;		/* while open */
-	size_t		 len, off;
-	int		 sized;		/* len is known */
-	zip_error_t	 err;
+/* A libzip source of bytes deflated already: copied, not compressed. */
+struct rawsrc {
+	const struct packed	*pk;
+	size_t			 off;
+	zip_error_t		 err;
 };
 
 static zip_int64_t
-lazy_cb(void *ud, void *data, zip_uint64_t len, zip_source_cmd_t cmd)
+raw_cb(void *ud, void *data, zip_uint64_t len, zip_source_cmd_t cmd)
 {
-	struct lazy	*z = ud;
+	struct rawsrc	*z = ud;
 	zip_stat_t	*st;
 	size_t		 n;
 
 	switch (cmd) {
 	case ZIP_SOURCE_OPEN:
-		z->s = pages_get(z->p, z->k);
-		z->len = z->s->len;
-		z->sized = 1;
 		z->off = 0;
 		return 0;
 	case ZIP_SOURCE_READ:
-		n = z->len - z->off < len ? z->len - z->off : (size_t)len;
-		memcpy(data, z->s->buf + z->off, n);
+		n = z->pk->clen - z->off < len ? z->pk->clen - z->off :
+		    (size_t)len;
+		memcpy(data, z->pk->buf + z->off, n);
 		z->off += n;
 		return (zip_int64_t)n;
 	case ZIP_SOURCE_CLOSE:
-		pages_release(z->p, z->k);
-		z->s = NULL;
 		return 0;
 	case ZIP_SOURCE_STAT:
-		if (!z->sized) {	/* asked before the first open */
-			z->len = pages_get(z->p, z->k)->len;
-			z->sized = 1;
-		}
 		st = data;
 		zip_stat_init(st);
-		st->size = z->len;
-		st->valid |= ZIP_STAT_SIZE;
+		st->size = z->pk->size;
+		st->comp_size = z->pk->clen;
+		st->crc = z->pk->crc;
+		st->comp_method = z->pk->method;
+		st->encryption_method = ZIP_EM_NONE;
+		st->valid |= ZIP_STAT_SIZE | ZIP_STAT_COMP_SIZE | ZIP_STAT_CRC |
+		    ZIP_STAT_COMP_METHOD | ZIP_STAT_ENCRYPTION_METHOD;
 		return sizeof(*st);
 	case ZIP_SOURCE_ERROR:
 		return zip_error_to_data(&z->err, data, len);
@@ -1125,25 +1124,60 @@ lazy_cb(void *ud, void *data, zip_uint64_t len, zip_source_cmd_t cmd)
 }
 
 static zip_source_t *
-entry_source(zip_t *za, struct pages *p, const struct entry *e)
+raw_source(zip_t *za, const struct packed *pk)
 {
-	struct lazy	*z;
+	struct rawsrc	*z;
 	zip_source_t	*src;
 
-	if (e->gen == NULL)
-		return zip_source_buffer(za, e->data, e->len, 0);
 	z = xcalloc(1, sizeof(*z));
-	z->p = p;
-	z->k = p->n;
-	p->e = xreallocarray(p->e, p->n + 1, sizeof(*p->e));
-	p->e[p->n++] = e;
+	z->pk = pk;
 	zip_error_init(&z->err);
-	if ((src = zip_source_function(za, lazy_cb, z)) == NULL) {
+	if ((src = zip_source_function(za, raw_cb, z)) == NULL) {
 		zip_error_fini(&z->err);
 		free(z);
-		p->n--;
 	}
 	return src;
+}
+
+/*
+ * Pack every member that is to be compressed, on the pool.  *pkp gets
+ * one packed member per entry (empty for those stored as they are).
+ * Returns 0, or -1 after a diagnostic.
+ */
+static int
+pack_entries(struct ep *ep, struct packed **pkp)
+{
+	struct packjob	 pj;
+	struct packed	*pk;
+	size_t		*order, *weight, n = 0, i, k;
+	int		 rc = 0;
+
+	pj.ep = ep;
+	pj.entry = xcalloc(ep->n, sizeof(*pj.entry));
+	for (i = 0; i < ep->n; i++)
+		if (!ep->e[i].store)
+			pj.entry[n++] = i;
+	pj.pk = xcalloc(n, sizeof(*pj.pk));
+	weight = xcalloc(n, sizeof(*weight));
+	for (k = 0; k < n; k++)
+		weight[k] = ep->e[pj.entry[k]].weight;
+	order = pool_order(weight, n);
+	pool_run(n, order, pack_job, &pj);
+	pk = xcalloc(ep->n, sizeof(*pk));
+	for (k = 0; k < n; k++) {
+		if (pj.pk[k].failed) {
+			diag_error(NULL, 0, 0, "cannot compress %s",
+			    ep->e[pj.entry[k]].name);
+			rc = -1;
+		}
+		pk[pj.entry[k]] = pj.pk[k];
+	}
+	free(order);
+	free(weight);
+	free(pj.pk);
+	free(pj.entry);
+	*pkp = pk;
+	return rc;
 }
 
 /* DOS date and time of the epoch, in UTC (never the local zone). */
@@ -1172,6 +1206,16 @@ dos_time(time_t t, zip_uint16_t *dtime, zip_uint16_t *ddate)
 	    ((tm.tm_mon + 1) << 5) | tm.tm_mday);
 }
 
+static void
+packed_free(struct packed *pk, size_t n)
+{
+	size_t	 i;
+
+	for (i = 0; pk != NULL && i < n; i++)
+		free(pk[i].buf);
+	free(pk);
+}
+
 static int
 zip_entries(struct ep *ep, char **out, size_t *outlen)
 {
@@ -1181,24 +1225,25 @@ zip_entries(struct ep *ep, char **out, size_t *outlen)
 	zip_stat_t	 st;
 	zip_int64_t	 idx;
 	zip_uint16_t	 dtime, ddate;
-	struct pages	 pages;
+	struct packed	*pk = NULL;
 	size_t		 i;
 	char		*data = NULL;
 	int		 rc = -1;
 
-	memset(&pages, 0, sizeof(pages));
-	pages.ep = ep;
-	zip_error_init(&err);
-	if ((src = zip_source_buffer_create(NULL, 0, 0, &err)) == NULL)
-		goto fail;
-	if ((za = zip_open_from_source(src, ZIP_TRUNCATE, &err)) == NULL) {
-		zip_source_free(src);
-		goto fail;
+	if (pack_entries(ep, &pk) == -1) {
+		packed_free(pk, ep->n);
+		return rc;
 	}
-	zip_source_keep(src);
+	zip_error_init(&err);
+	if ((za = mem_archive(&src, &err)) == NULL)
+		goto fail;
 	dos_time(ep->b->epoch, &dtime, &ddate);
 	for (i = 0; i < ep->n; i++) {
-		fs = entry_source(za, &pages, &ep->e[i]);
+		if (ep->e[i].store)
+			fs = zip_source_buffer(za, ep->e[i].data,
+			    ep->e[i].len, 0);
+		else
+			fs = raw_source(za, &pk[i]);
 		if (fs == NULL)
 			goto zfail;
 		idx = zip_file_add(za, ep->e[i].name, fs, ZIP_FL_ENC_UTF_8);
@@ -1207,16 +1252,15 @@ zip_entries(struct ep *ep, char **out, size_t *outlen)
 			goto zfail;
 		}
 		if (zip_set_file_compression(za, (zip_uint64_t)idx,
-		    ep->e[i].store ? ZIP_CM_STORE : ZIP_CM_DEFLATE, 6) ||
+		    ep->e[i].store ? ZIP_CM_STORE : pk[i].method, 0) ||
 		    zip_file_set_dostime(za, (zip_uint64_t)idx, dtime, ddate,
 		    0) == -1)
 			goto zfail;
 	}
-	pages.slot = xcalloc(pages.n ? pages.n : 1, sizeof(*pages.slot));
-	pages_start(&pages);
 	if (zip_close(za) == -1)
 		goto zfail;
-	pages_finish(&pages);
+	packed_free(pk, ep->n);
+	pk = NULL;
 	if (zip_source_stat(src, &st) == -1 || zip_source_open(src) == -1)
 		goto sfail;
 	data = xmalloc(st.size ? st.size : 1);
@@ -1233,7 +1277,7 @@ zfail:
 	diag_error(NULL, 0, 0, "cannot build the archive: %s",
 	    zip_strerror(za));
 	zip_discard(za);
-	pages_finish(&pages);
+	packed_free(pk, ep->n);
 	zip_source_free(src);
 	return rc;
 sfail:
@@ -1246,6 +1290,7 @@ fail:
 	diag_error(NULL, 0, 0, "cannot create the archive: %s",
 	    zip_error_strerror(&err));
 	zip_error_fini(&err);
+	packed_free(pk, ep->n);
 	return rc;
 }
 
@@ -1278,10 +1323,13 @@ epub_build(const struct book *b, const struct epub_opts *o, char **data,
 	add_nav(&ep, first);
 	add_chapters(&ep);
 	if (has_index(&ep)) {
-		add_lazy_page(&ep, "index", "index.xhtml", index_page, NULL);
+		/* Weights: about the bytes of Markdown of the same work. */
+		add_lazy_page(&ep, "index", "index.xhtml", index_page, NULL,
+		    ep.ngroups * 64);
 		for (i = 0; i < ep.ngroups; i++)
 			add_lazy_page(&ep, ep.groups[i].id, ep.groups[i].href,
-			    index_letter_page, &ep.groups[i]);
+			    index_letter_page, &ep.groups[i],
+			    ep.groups[i].count * 256);
 	}
 	add_ncx(&ep);
 	add_guide(&ep, first);

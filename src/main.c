@@ -21,6 +21,7 @@
 #include "epub.h"
 #include "examples.h"
 #include "index.h"
+#include "pool.h"
 #include "roff.h"
 #include "xhtml.h"
 
@@ -32,7 +33,7 @@ enum { EXIT_INPUT = 1, EXIT_USAGE = 2 };
 
 enum {
 	OPT_STRICT = 256, OPT_TOC_DEPTH, OPT_STYLESHEET, OPT_ONLY,
-	OPT_DEPFILE, OPT_DEPTARGET, OPT_NO_INDEX
+	OPT_DEPFILE, OPT_DEPTARGET, OPT_NO_INDEX, OPT_JOBS
 };
 
 struct opts {
@@ -45,6 +46,7 @@ struct opts {
 	size_t		 nonly;
 	int		 toc_depth;
 	int		 no_index;
+	int		 jobs;		/* -j was given */
 };
 
 static void
@@ -52,12 +54,12 @@ usage(FILE *f)
 {
 	fputs(
 "usage: guidebook epub [--strict] [--toc-depth N] [--stylesheet FILE]\n"
-"                      [--no-index] [--depfile FILE [--deptarget T]]\n"
+"                      [--no-index] [-j N] [--depfile FILE [--deptarget T]]\n"
 "                      -o OUT.epub INDEX.md\n"
-"       guidebook man [--strict] [--no-index] [--only FILE.md]...\n"
+"       guidebook man [--strict] [--no-index] [--only FILE.md]... [-j N]\n"
 "                     [--depfile FILE [--deptarget T]] -o OUTDIR INDEX.md\n"
 "       guidebook render -t xhtml|man [--strict] [FILE.md]\n"
-"       guidebook examples [--strict] -o OUTDIR INDEX.md\n"
+"       guidebook examples [--strict] [-j N] -o OUTDIR INDEX.md\n"
 "       guidebook --help | --version\n", f);
 }
 
@@ -86,6 +88,9 @@ help(void)
 "                       contents (0 to 5, default 2)\n"
 "      --stylesheet F   use F instead of the index's stylesheet\n"
 "      --no-index       leave out the back-of-book index\n"
+"  -j, --jobs N         parse (and, for epub, build and compress) on N\n"
+"                       threads, default one per processor; the output\n"
+"                       is the same for every N\n"
 "      --only FILE.md   man: write only the pages of these documents\n"
 "      --depfile F      write make(1) dependencies of the output to F\n"
 "      --deptarget T    the target named in the depfile (default: -o)\n"
@@ -332,6 +337,7 @@ main(int argc, char *argv[])
 		{ "depfile",	required_argument, NULL, OPT_DEPFILE },
 		{ "deptarget",	required_argument, NULL, OPT_DEPTARGET },
 		{ "no-index",	no_argument,	   NULL, OPT_NO_INDEX },
+		{ "jobs",	required_argument, NULL, 'j' },
 		{ "help",	no_argument,	   NULL, 'h' },
 		{ "version",	no_argument,	   NULL, 'V' },
 		{ NULL,		0,		   NULL, 0 }
@@ -372,7 +378,7 @@ main(int argc, char *argv[])
 	argc--;
 	argv++;
 	argv[0] = (char *)PROGNAME;	/* getopt's messages name us */
-	while ((c = getopt_long(argc, argv, "ho:t:V", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "hj:o:t:V", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'o':
 			o.output = optarg;
@@ -407,6 +413,17 @@ main(int argc, char *argv[])
 		case OPT_DEPTARGET:
 			o.deptarget = optarg;
 			break;
+		case 'j':
+			errno = 0;
+			v = strtol(optarg, &end, 10);
+			if (errno || *end != '\0' || v < 1 || v > POOL_MAX) {
+				fprintf(stderr, PROGNAME ": --jobs: expected "
+				    "1 to %d, not '%s'\n", POOL_MAX, optarg);
+				return EXIT_USAGE;
+			}
+			pool_jobs = (unsigned)v;
+			o.jobs = 1;
+			break;
 		case OPT_NO_INDEX:
 			o.no_index = 1;
 			break;
@@ -439,11 +456,24 @@ main(int argc, char *argv[])
 	if ((o.nonly && strcmp(cmd, "man") != 0) || (o.no_index &&
 	    strcmp(cmd, "epub") != 0 && strcmp(cmd, "man") != 0) || (o.depfile &&
 	    strcmp(cmd, "epub") != 0 && strcmp(cmd, "man") != 0) ||
-	    (o.deptarget && !o.depfile)) {
+	    (o.deptarget && !o.depfile) || (o.jobs &&
+	    strcmp(cmd, "render") == 0)) {
 		fprintf(stderr, PROGNAME ": option not valid for %s\n", cmd);
 		return EXIT_USAGE;
 	}
 
+	/*
+	 * Every date guidebook writes is UTC.  libzip, compressing pages
+	 * on the pool's threads, converts zip times with mktime(3), which
+	 * with TZ unset frees and reloads glibc's zone on every call (under
+	 * a lock of glibc's that ThreadSanitizer cannot see) and reads
+	 * /etc/localtime; a fixed TZ makes those calls read-only.
+	 */
+	if (setenv("TZ", "UTC0", 1) == -1) {
+		fputs(PROGNAME ": out of memory\n", stderr);
+		return 3;
+	}
+	tzset();
 	xmlInitParser();
 	xmlSetGenericErrorFunc(NULL, xml_quiet);
 	xmlSetStructuredErrorFunc(NULL, xml_quiet_structured);
@@ -473,7 +503,6 @@ main(int argc, char *argv[])
 	}
 	book_free(&b);
 	free(o.only);
-	xhtml_cleanup();
 	xmlCleanupParser();
 	return rc == 0 && diag_errors == 0 ? 0 : EXIT_INPUT;
 }

@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -144,21 +145,29 @@ buf_putc(struct buf *b, int c)
 }
 
 void
-buf_printf(struct buf *b, const char *fmt, ...)
+buf_vprintf(struct buf *b, const char *fmt, va_list ap)
 {
-	va_list	 ap;
+	va_list	 aq;
 	int	 n;
 
-	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
-	va_end(ap);
+	va_copy(aq, ap);
+	n = vsnprintf(NULL, 0, fmt, aq);
+	va_end(aq);
 	if (n < 0)
 		oom();
 	buf_grow(b, (size_t)n);
-	va_start(ap, fmt);
 	vsnprintf(b->ptr + b->len, (size_t)n + 1, fmt, ap);
-	va_end(ap);
 	b->len += (size_t)n;
+}
+
+void
+buf_printf(struct buf *b, const char *fmt, ...)
+{
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	buf_vprintf(b, fmt, ap);
+	va_end(ap);
 }
 
 void
@@ -188,50 +197,118 @@ buf_take(struct buf *b)
 	return p;
 }
 
+/*
+ * A job on a pool thread writes its diagnostics into its own capture
+ * (see diag_capture_begin); everyone else writes to diag_file.
+ */
+static pthread_key_t	capture_key;
+static pthread_once_t	capture_once = PTHREAD_ONCE_INIT;
+
+static void
+capture_key_init(void)
+{
+	if (pthread_key_create(&capture_key, NULL) != 0)
+		oom();
+}
+
+static struct diag_capture *
+capturing(void)
+{
+	pthread_once(&capture_once, capture_key_init);
+	return pthread_getspecific(capture_key);
+}
+
+void
+diag_capture_begin(struct diag_capture *c)
+{
+	memset(c, 0, sizeof(*c));
+	pthread_once(&capture_once, capture_key_init);
+	if (pthread_setspecific(capture_key, c) != 0)
+		oom();
+}
+
+void
+diag_capture_end(void)
+{
+	pthread_once(&capture_once, capture_key_init);
+	pthread_setspecific(capture_key, NULL);
+}
+
+void
+diag_capture_flush(struct diag_capture *c)
+{
+	FILE	*f = diag_file ? diag_file : stderr;
+
+	if (c->text.len > 0)
+		fwrite(c->text.ptr, 1, c->text.len, f);
+	diag_errors += c->errors;
+	diag_warnings += c->warnings;
+	buf_free(&c->text);
+	c->errors = c->warnings = 0;
+}
+
 static void
 diag(const char *kind, const char *file, int line, int col,
     const char *fmt, va_list ap)
 {
-	FILE	*f = diag_file ? diag_file : stderr;
+	struct buf	 b = { NULL, 0, 0 };
+	struct diag_capture *c = capturing();
+	FILE		*f = diag_file ? diag_file : stderr;
 
-	fputs(PROGNAME ": ", f);
+	/* The whole line at once: lines of two threads never mix. */
+	BUF_LIT(&b, PROGNAME ": ");
 	if (file != NULL) {
-		fputs(file, f);
+		buf_puts(&b, file);
 		if (line > 0) {
-			fprintf(f, ":%d", line);
+			buf_printf(&b, ":%d", line);
 			if (col > 0)
-				fprintf(f, ":%d", col);
+				buf_printf(&b, ":%d", col);
 		}
-		fputs(": ", f);
+		BUF_LIT(&b, ": ");
 	}
-	fprintf(f, "%s: ", kind);
-	vfprintf(f, fmt, ap);
-	fputc('\n', f);
+	buf_printf(&b, "%s: ", kind);
+	buf_vprintf(&b, fmt, ap);
+	buf_putc(&b, '\n');
+	if (c != NULL)
+		buf_put(&c->text, b.ptr, b.len);
+	else
+		fwrite(b.ptr, 1, b.len, f);
+	buf_free(&b);
 }
 
 void
 diag_error(const char *file, int line, int col, const char *fmt, ...)
 {
+	struct diag_capture *c = capturing();
 	va_list	 ap;
 
 	va_start(ap, fmt);
 	diag("error", file, line, col, fmt, ap);
 	va_end(ap);
-	diag_errors++;
+	if (c != NULL)
+		c->errors++;
+	else
+		diag_errors++;
 }
 
 void
 diag_warn(const char *file, int line, int col, const char *fmt, ...)
 {
+	struct diag_capture *c = capturing();
 	va_list	 ap;
 
 	va_start(ap, fmt);
 	diag(diag_strict ? "error" : "warning", file, line, col, fmt, ap);
 	va_end(ap);
-	if (diag_strict)
-		diag_errors++;
+	if (c == NULL) {
+		if (diag_strict)
+			diag_errors++;
+		else
+			diag_warnings++;
+	} else if (diag_strict)
+		c->errors++;
 	else
-		diag_warnings++;
+		c->warnings++;
 }
 
 

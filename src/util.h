@@ -38,6 +38,7 @@ void	 buf_grow(struct buf *, size_t);
 void	 buf_put(struct buf *, const char *, size_t);
 void	 buf_puts(struct buf *, const char *);
 void	 buf_putc(struct buf *, int);
+void	 buf_vprintf(struct buf *, const char *, va_list);
 void	 buf_printf(struct buf *, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
 void	 buf_reset(struct buf *);
@@ -61,6 +62,22 @@ void	diag_error(const char *file, int line, int col, const char *, ...)
 	    __attribute__((format(printf, 4, 5)));
 void	diag_warn(const char *file, int line, int col, const char *, ...)
 	    __attribute__((format(printf, 4, 5)));
+
+/*
+ * Diagnostics of work done on another thread are held back: between
+ * diag_capture_begin and diag_capture_end, this thread's messages and
+ * counts go to c instead; diag_capture_flush prints and counts them
+ * (on the main thread, in a fixed order) and empties c.
+ */
+struct diag_capture {
+	struct buf	 text;
+	size_t		 errors;
+	size_t		 warnings;
+};
+
+void	diag_capture_begin(struct diag_capture *c);
+void	diag_capture_end(void);
+void	diag_capture_flush(struct diag_capture *c);
 
 /* No input file may be larger than this. */
 #define FILE_MAX ((size_t)16 * 1024 * 1024)

@@ -20,9 +20,6 @@
 /* Marks elements opened by inline raw HTML (xmlNode._private). */
 static char	inline_mark;
 
-/* Names shared by all documents (see xhtml_skeleton). */
-static xmlDictPtr names;
-
 struct xr {
 	const struct book	*b;
 	const struct doc	*d;
@@ -59,14 +56,12 @@ xhtml_skeleton(const struct book *b, const char *title, const char *css,
 
 	doc = xmlNewDoc(BAD_CAST "1.0");
 	/*
-	 * Element and attribute names come from one dictionary shared by
-	 * every document: thousands of "span" and "class" strings are not
-	 * allocated one by one.
+	 * Element and attribute names come from the document's own
+	 * dictionary: thousands of "span" and "class" strings are not
+	 * allocated one by one.  One per document, not one shared: pages
+	 * are built on several threads, and a dictionary is not locked.
 	 */
-	if (names == NULL)
-		names = xmlDictCreate();
-	doc->dict = names;
-	xmlDictReference(names);
+	doc->dict = xmlDictCreate();
 	xmlCreateIntSubset(doc, BAD_CAST "html", NULL, NULL);
 	html = xmlNewDocNode(doc, NULL, BAD_CAST "html", NULL);
 	xmlDocSetRootElement(doc, html);
@@ -103,14 +98,6 @@ xhtml_skeleton(const struct book *b, const char *title, const char *css,
 	xhtml_nl(*body);
 	xhtml_nl(html);
 	return doc;
-}
-
-void
-xhtml_cleanup(void)
-{
-	if (names != NULL)
-		xmlDictFree(names);
-	names = NULL;
 }
 
 void

@@ -47,9 +47,6 @@ void		xhtml_nl(xmlNodePtr parent);
 char		*xhtml_href(const struct doc *from, const struct doc *to,
 		    const struct heading *);
 
-/* Release what the module keeps between documents (at exit). */
-void		xhtml_cleanup(void);
-
 /* Serialise with an XML declaration; caller frees *out with xmlFree. */
 void		xhtml_dump(xmlDocPtr, xmlChar **out, int *len);
 

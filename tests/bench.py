@@ -25,11 +25,12 @@ guidebook writes the EPUB or one file per man page.  Both choices
 favour the other tools.  pandoc (about a minute per copy of the guides)
 runs on the real book only unless --pandoc-max says otherwise.
 
-Each command: peak resident memory and CPU time from /usr/bin/time -v
-(median of several runs), then wall time from hyperfine in interleaved
+Each command: peak resident memory from /usr/bin/time -v (median of
+several runs), then wall and CPU time from hyperfine in interleaved
 rounds (every tool of a book once per round, so that load from other
-jobs on the machine falls on all of them alike); the median of all
-runs is reported.  Last, valgrind --tool=callgrind counts the
+jobs on the machine falls on all of them alike); the median wall time
+of all runs and the mean CPU time (user+sys) over all runs are
+reported.  Last, valgrind --tool=callgrind counts the
 instructions of each tool but pandoc on the real book: the one number
 here that does not depend on the load of the machine.  Results:
 dist/bench.md, dist/bench-time.png, dist/bench-memory.png and
@@ -262,7 +263,7 @@ def time_v(cmd):
     """One run under /usr/bin/time -v: (wall s, user+sys s, peak RSS KB).
 
     The CPU time is the command's own (time(1) reads it from wait4(2)),
-    in hundredths of a second.
+    in hundredths of a second: only good enough to plan the runs.
     """
     with tempfile.NamedTemporaryFile("r", suffix=".time") as tf:
         r = subprocess.run(["/usr/bin/time", "-v", "-o", tf.name] + cmd,
@@ -295,7 +296,10 @@ def hyperfine(cmd, runs, warmup, jsonpath):
         res = json.load(f)["results"][0]
     if any(c != 0 for c in res.get("exit_codes", [])):
         die("%s failed under hyperfine" % shlex.join(cmd))
-    return res["times"]
+    # hyperfine reports the mean user and system time of the runs; it
+    # reads them from getrusage(2) in microseconds, where time(1) has
+    # hundredths of a second (0 for cmark on the real book).
+    return res["times"], (res["user"] + res["system"]) * len(res["times"])
 
 
 def callgrind(name, cmd):
@@ -325,13 +329,13 @@ def instructions(book, tools, gb):
 
 
 def measure(book, tools, gb, args):
-    """{tool: {wall: [...], cpu: [...], rss: [...]}} for one book."""
+    """{tool: {wall: [...], cpu_sum: s, rss: [...]}} for one book."""
     out = os.path.join(WORK, "out")
     os.makedirs(out, exist_ok=True)
     cmds = commands(book, gb, out)
-    res = {t: {"wall": [], "cpu": [], "rss": [], "cmd": shlex.join(cmds[t])}
+    res = {t: {"wall": [], "rss": [], "cmd": shlex.join(cmds[t])}
            for t in tools}
-    # Memory and CPU time.  The first run warms the caches and says how
+    # Memory.  The first run warms the caches and says how
     # long a run takes; it is dropped unless runs are slow.
     for t in tools:
         first = time_v(cmds[t])
@@ -341,7 +345,7 @@ def measure(book, tools, gb, args):
         else:
             samples = [time_v(cmds[t]) for _ in range(args.mem_runs)]
         res[t]["est"] = statistics.median(s[0] for s in samples)
-        res[t]["cpu"] = [s[1] for s in samples]
+        res[t]["cpu_sum"] = 0.0
         res[t]["rss"] = [s[2] for s in samples]
         log("  %-15s %8.3f s  %8.1f MB peak" % (
             t, res[t]["est"], statistics.median(res[t]["rss"]) * 1024 / MB))
@@ -353,7 +357,9 @@ def measure(book, tools, gb, args):
             est = max(res[t]["est"], 1e-3)
             runs = int(min(args.max_runs, max(1, args.round_budget / est)))
             warm = 1 if est < 1 else 0
-            res[t]["wall"] += hyperfine(cmds[t], runs, warm, jp)
+            times, cpu = hyperfine(cmds[t], runs, warm, jp)
+            res[t]["wall"] += times
+            res[t]["cpu_sum"] += cpu
     for t in tools:
         log("  %-15s %8.3f s  median of %d runs" % (
             t, statistics.median(res[t]["wall"]), len(res[t]["wall"])))
@@ -375,6 +381,11 @@ def med(xs):
     return statistics.median(xs) if xs else float("nan")
 
 
+def div(a, b):
+    """a / b, or NaN (printed "nan") when b is not a positive number."""
+    return a / b if b > 0 else float("nan")
+
+
 def summarize(book, res):
     rows = {}
     for t, r in res.items():
@@ -384,10 +395,10 @@ def summarize(book, res):
             "wall_min": min(r["wall"]),
             "wall_max": max(r["wall"]),
             "runs": len(r["wall"]),
-            "cpu": med(r["cpu"]),
+            "cpu": r["cpu_sum"] / len(r["wall"]),
             "rss_kb": med(r["rss"]),
             "mbps": book.bytes / MB / wall,
-            "mbps_cpu": book.bytes / MB / max(med(r["cpu"]), 0.005),
+            "mbps_cpu": div(book.bytes / MB, r["cpu_sum"] / len(r["wall"])),
             "rss_ratio": med(r["rss"]) * 1024 / book.bytes,
             "cmd": r["cmd"],
         }
@@ -456,7 +467,7 @@ def goals(results, books, scales, insns, base_kb):
 
     if have(real, "guidebook-epub", "pandoc-epub"):
         x = real["pandoc-epub"]["wall"] / real["guidebook-epub"]["wall"]
-        c = real["pandoc-epub"]["cpu"] / real["guidebook-epub"]["cpu"]
+        c = div(real["pandoc-epub"]["cpu"], real["guidebook-epub"]["cpu"])
         out.append("- EPUB at least 50 times faster than pandoc's (real "
                    "book): %s, %.0f× (wall %s against %s; %.0f× in CPU "
                    "time)." % (goal(x >= 50), x,
@@ -468,7 +479,7 @@ def goals(results, books, scales, insns, base_kb):
         rows = results[name]
         if have(rows, "guidebook-man", "lowdown-man"):
             x = rows["guidebook-man"]["wall"] / rows["lowdown-man"]["wall"]
-            c = rows["guidebook-man"]["cpu"] / rows["lowdown-man"]["cpu"]
+            c = div(rows["guidebook-man"]["cpu"], rows["lowdown-man"]["cpu"])
             ok_all &= x <= 1
             lines.append("%s %.2f× (CPU %.2f×)" % (name, x, c))
     if lines:
@@ -487,7 +498,7 @@ def goals(results, books, scales, insns, base_kb):
             x = rows["guidebook-epub"]["wall"] / rows["cmark-html"]["wall"]
             y = (rows["guidebook-epub"]["wall"] +
                  rows["guidebook-man"]["wall"]) / rows["cmark-html"]["wall"]
-            c = rows["guidebook-epub"]["cpu"] / rows["cmark-html"]["cpu"]
+            c = div(rows["guidebook-epub"]["cpu"], rows["cmark-html"]["cpu"])
             ok_all &= x <= 2
             lines.append("%s %.2f× (CPU %.2f×; EPUB and man pages "
                          "together %.2f×)" % (name, x, c, y))
@@ -511,7 +522,7 @@ def goals(results, books, scales, insns, base_kb):
                 continue
             a, b = results[lo][t], results[hi][t]
             xt = b["wall"] / a["wall"]
-            xc = b["cpu"] / a["cpu"]
+            xc = div(b["cpu"], a["cpu"])
             xm = b["rss_kb"] / a["rss_kb"]
             ok_all &= xt <= limit and xm <= limit
             lines.append("%s: time %.1f× (CPU %.1f×), memory %.1f×"
@@ -643,8 +654,11 @@ def report(results, books, meta):
           "- Tools: %s." % "; ".join(meta["versions"]),
           "- Wall time: median of all hyperfine runs over %d interleaved "
           "rounds (shell-less, `-N`, a warm-up run per round for commands "
-          "under a second). Peak RSS and CPU time (user + system, to "
-          "10 ms): median of `/usr/bin/time -v` runs. MB/s: the book's "
+          "under a second). CPU time: user + system, the mean over the "
+          "same runs, as hyperfine reads it from getrusage(2); guidebook "
+          "`epub` runs on one thread per processor, so its CPU time can "
+          "exceed its wall time. Peak RSS: median of `/usr/bin/time -v` "
+          "runs. MB/s: the book's "
           "Markdown bytes (index and chapters, 1 MB = 10^6 bytes) ÷ "
           "median wall time (or CPU time)." % meta["rounds"],
           "- guidebook builds with `--strict` and writes its real output "

@@ -537,6 +537,56 @@ def usage_and_help():
 
 
 @test
+def jobs_do_not_change_output():
+    """-j 1, 2 and 7: the same EPUB, man pages and messages, in order."""
+    with tempfile.TemporaryDirectory() as tmp:
+        chapters = {}
+        for i in range(9):
+            chapters["c%d.md" % i] = (
+                "# Chapter %d\n\nSee [gone](gone%d.md), "
+                "[js](javascript:alert(%d)) and <b>raw %d</b>.\n\n"
+                "Bad byte: \xff.\n\n```python\nprint(%d)\n```\n"
+                % (i, i, i, i, i)).encode("latin-1")
+        index = small_book(tmp, chapters)
+        seen = {}
+        for jobs in ("1", "2", "7"):
+            out = os.path.join(tmp, "j" + jobs)
+            os.makedirs(out)
+            msgs = b""
+            for cmd, dest in (("epub", "b.epub"), ("man", "man"),
+                              ("examples", "ex")):
+                r = run([GB, cmd, "-j", jobs, "-o",
+                         os.path.join(out, dest), index], check=0)
+                msgs += r.stderr
+            if msgs.count(b"warning") < 9 * 3:
+                raise Fail("-j %s: too few warnings:\n%s" % (
+                    jobs, msgs.decode("utf-8", "replace")))
+            files = {}
+            for dirpath, _, names in os.walk(out):
+                for name in names:
+                    p = os.path.join(dirpath, name)
+                    with open(p, "rb") as f:
+                        files[os.path.relpath(p, out)] = f.read()
+            seen[jobs] = (msgs, files)
+        for jobs in ("2", "7"):
+            if seen[jobs][0] != seen["1"][0]:
+                raise Fail(diff(seen["1"][0], seen[jobs][0],
+                                "messages with -j " + jobs))
+            if seen[jobs][1] != seen["1"][1]:
+                raise Fail("-j %s: output differs from -j 1 in %s" % (
+                    jobs, sorted(k for k in seen["1"][1] if
+                                 seen["1"][1][k] != seen[jobs][1].get(k))))
+        for bad in ("0", "65", "two", "", "3x"):
+            r = run([GB, "epub", "-j", bad, "-o", tmp + "/x.epub", index])
+            if r.returncode != 2 or b"--jobs" not in r.stderr:
+                raise Fail("-j %r: exit %d, %r" % (bad, r.returncode,
+                                                   r.stderr))
+        r = run([GB, "render", "-t", "man", "-j", "2"], input=b"# T\n")
+        if r.returncode != 2:
+            raise Fail("render -j 2: exit %d" % r.returncode)
+
+
+@test
 def failed_build_keeps_previous_output():
     """A failing build leaves the previous EPUB intact, no temp files."""
     with tempfile.TemporaryDirectory() as tmp:
@@ -889,18 +939,20 @@ def sanitizers():
 
 @test
 def thread_sanitizer():
-    """The EPUB writer builds pages on a second thread: no data race."""
+    """Chapters are parsed and pages built on threads: no data race."""
     tsan = os.path.join(ROOT, "build", "tsan", "guidebook")
     if not os.path.exists(tsan):
         raise Fail("build/tsan/guidebook missing (make check builds it)")
     with tempfile.TemporaryDirectory() as tmp:
         for index in ("tests/book/README.md", "guides/README.md"):
-            r = run([tsan, "epub", "-o", tmp + "/b.epub", index],
-                    environ=env(TSAN_OPTIONS="halt_on_error=1:"
-                                "exitcode=97"))
-            if r.returncode != 0 or b"ThreadSanitizer" in r.stderr:
-                raise Fail("%s:\n%s" % (index,
-                           r.stderr.decode()[-3000:]))
+            for cmd, out in (("epub", "b.epub"), ("man", "man")):
+                r = run([tsan, cmd, "-j", "4", "-o",
+                         os.path.join(tmp, out), index],
+                        environ=env(TSAN_OPTIONS="halt_on_error=1:"
+                                    "exitcode=97"))
+                if r.returncode != 0 or b"ThreadSanitizer" in r.stderr:
+                    raise Fail("%s %s:\n%s" % (cmd, index,
+                               r.stderr.decode()[-3000:]))
 
 
 # ---------------------------------------------------------------------
