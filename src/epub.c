@@ -111,7 +111,14 @@ serialize(xmlDocPtr doc, int format, size_t *len)
 	int	 n;
 	char	*copy;
 
+	if (format == 0) {
+		copy = xhtml_serialize(doc, len);
+		xmlFreeDoc(doc);
+		return copy;
+	}
 	xmlDocDumpFormatMemoryEnc(doc, &mem, &n, "UTF-8", format);
+	if (mem == NULL)
+		oom();
 	copy = xmalloc((size_t)n + 1);
 	memcpy(copy, mem, (size_t)n);
 	copy[n] = '\0';

@@ -303,14 +303,12 @@ cmd_render(struct book *b, const struct opts *o)
 {
 	struct buf	 out = { NULL, 0, 0 };
 	xmlDocPtr	 doc;
-	xmlChar		*mem;
-	int		 len, rc = 0;
+	int		 rc = 0;
 
 	if (strcmp(o->to, "xhtml") == 0) {
 		doc = xhtml_document(b, &b->index, NULL, 0, NULL, NULL);
-		xhtml_dump(doc, &mem, &len);
-		buf_put(&out, (const char *)mem, (size_t)len);
-		xmlFree(mem);
+		out.ptr = xhtml_serialize(doc, &out.len);
+		out.cap = out.len + 1;
 		xmlFreeDoc(doc);
 	} else
 		roff_page(b, &b->index, &out);

@@ -20,7 +20,7 @@ FILE	*diag_file;
 size_t	diag_errors;
 size_t	diag_warnings;
 
-static void
+void
 oom(void)
 {
 	fputs(PROGNAME ": out of memory\n", stderr);

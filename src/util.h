@@ -14,6 +14,7 @@
 #define PROGNAME "guidebook"
 
 /* Allocation: these print "guidebook: out of memory" and exit(3). */
+void	 oom(void) __attribute__((noreturn));
 void	*xmalloc(size_t);
 void	*xcalloc(size_t, size_t);
 void	*xrealloc(void *, size_t);

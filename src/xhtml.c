@@ -100,10 +100,168 @@ xhtml_skeleton(const struct book *b, const char *title, const char *css,
 	return doc;
 }
 
-void
-xhtml_dump(xmlDocPtr doc, xmlChar **out, int *len)
+/*
+ * The serialiser.  It writes what xmlDocDumpFormatMemoryEnc(doc, ..,
+ * "UTF-8", 0) writes, byte for byte, for the nodes guidebook builds:
+ * elements, attributes and namespaces, text and a bare doctype.  It
+ * skips libxml2's output buffers and its UTF-8-to-UTF-8 encoder, which
+ * took as long as building the tree.  On any other node it returns -1
+ * and the caller lets libxml2 do the whole document.
+ */
+static void
+put_escaped(struct buf *out, const xmlChar *s, int attr)
 {
-	xmlDocDumpFormatMemoryEnc(doc, out, len, "UTF-8", 0);
+	const xmlChar	*run;
+	const char	*rep;
+
+	for (run = s; *s != '\0'; s++) {
+		switch (*s) {
+		case '<':
+			rep = "&lt;";
+			break;
+		case '>':
+			rep = "&gt;";
+			break;
+		case '&':
+			rep = "&amp;";
+			break;
+		case '\r':
+			rep = "&#13;";
+			break;
+		case '"':
+			rep = attr ? "&quot;" : NULL;
+			break;
+		case '\n':
+			rep = attr ? "&#10;" : NULL;
+			break;
+		case '\t':
+			rep = attr ? "&#9;" : NULL;
+			break;
+		default:
+			rep = NULL;
+			break;
+		}
+		if (rep == NULL)
+			continue;
+		buf_put(out, (const char *)run, (size_t)(s - run));
+		buf_puts(out, rep);
+		run = s + 1;
+	}
+	buf_put(out, (const char *)run, (size_t)(s - run));
+}
+
+static void
+put_qname(struct buf *out, xmlNsPtr ns, const xmlChar *name)
+{
+	if (ns != NULL && ns->prefix != NULL) {
+		buf_puts(out, (const char *)ns->prefix);
+		buf_putc(out, ':');
+	}
+	buf_puts(out, (const char *)name);
+}
+
+static int
+put_node(struct buf *out, xmlNodePtr n)
+{
+	xmlNsPtr	 ns;
+	xmlAttrPtr	 a;
+	xmlNodePtr	 c;
+
+	switch (n->type) {
+	case XML_TEXT_NODE:
+		if (n->content == NULL || n->name == NULL ||
+		    strcmp((const char *)n->name, "textnoenc") == 0)
+			return -1;
+		put_escaped(out, n->content, 0);
+		return 0;
+	case XML_ELEMENT_NODE:
+		break;
+	default:
+		return -1;
+	}
+	buf_putc(out, '<');
+	put_qname(out, n->ns, n->name);
+	for (ns = n->nsDef; ns != NULL; ns = ns->next) {
+		if (ns->href == NULL)
+			return -1;
+		buf_puts(out, " xmlns");
+		if (ns->prefix != NULL) {
+			buf_putc(out, ':');
+			buf_puts(out, (const char *)ns->prefix);
+		}
+		buf_puts(out, "=\"");
+		put_escaped(out, ns->href, 1);
+		buf_putc(out, '"');
+	}
+	for (a = n->properties; a != NULL; a = a->next) {
+		buf_putc(out, ' ');
+		put_qname(out, a->ns, a->name);
+		buf_puts(out, "=\"");
+		for (c = a->children; c != NULL; c = c->next) {
+			if (c->type != XML_TEXT_NODE || c->content == NULL)
+				return -1;
+			put_escaped(out, c->content, 1);
+		}
+		buf_putc(out, '"');
+	}
+	if (n->children == NULL) {
+		buf_puts(out, "/>");
+		return 0;
+	}
+	buf_putc(out, '>');
+	for (c = n->children; c != NULL; c = c->next)
+		if (put_node(out, c) == -1)
+			return -1;
+	buf_puts(out, "</");
+	put_qname(out, n->ns, n->name);
+	buf_putc(out, '>');
+	return 0;
+}
+
+static int
+put_doc(struct buf *out, xmlDocPtr doc)
+{
+	xmlNodePtr	 c;
+	xmlDtdPtr	 dtd;
+
+	buf_puts(out, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+	for (c = doc->children; c != NULL; c = c->next) {
+		if (c->type == XML_DTD_NODE) {
+			dtd = (xmlDtdPtr)c;
+			if (dtd->ExternalID != NULL || dtd->SystemID != NULL ||
+			    dtd->entities != NULL || dtd->elements != NULL ||
+			    dtd->attributes != NULL || dtd->notations != NULL ||
+			    dtd->pentities != NULL || dtd->name == NULL)
+				return -1;
+			buf_puts(out, "<!DOCTYPE ");
+			buf_puts(out, (const char *)dtd->name);
+			buf_putc(out, '>');
+		} else if (put_node(out, c) == -1)
+			return -1;
+		buf_putc(out, '\n');
+	}
+	return 0;
+}
+
+char *
+xhtml_serialize(xmlDocPtr doc, size_t *len)
+{
+	struct buf	 out = { NULL, 0, 0 };
+	xmlChar		*mem;
+	int		 n;
+
+	if (put_doc(&out, doc) == 0) {
+		*len = out.len;
+		return buf_take(&out);
+	}
+	buf_reset(&out);
+	xmlDocDumpFormatMemoryEnc(doc, &mem, &n, "UTF-8", 0);
+	if (mem == NULL)
+		oom();
+	buf_put(&out, (const char *)mem, (size_t)n);
+	xmlFree(mem);
+	*len = out.len;
+	return buf_take(&out);
 }
 
 char *

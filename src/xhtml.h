@@ -47,7 +47,10 @@ void		xhtml_nl(xmlNodePtr parent);
 char		*xhtml_href(const struct doc *from, const struct doc *to,
 		    const struct heading *);
 
-/* Serialise with an XML declaration; caller frees *out with xmlFree. */
-void		xhtml_dump(xmlDocPtr, xmlChar **out, int *len);
+/*
+ * The document as UTF-8 XML with a declaration, as libxml2 writes it
+ * unformatted; *len gets its size.  Caller frees the result.
+ */
+char		*xhtml_serialize(xmlDocPtr, size_t *len);
 
 #endif
