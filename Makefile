@@ -41,7 +41,7 @@ endif
 
 SRCS	 = src/book.c src/epub.c src/examples.c src/highlight.c \
 	   src/main.c src/roff.c src/roff_escape.c src/util.c src/uuid.c \
-	   src/xhtml.c src/index.c src/pool.c
+	   src/xhtml.c src/index.c src/pool.c src/tree.c
 OBJS	 = $(SRCS:src/%.c=build/%.o)
 
 # The chapters: the .md targets of the index's list-item links.
@@ -65,9 +65,10 @@ build/%.o: src/%.c | build
 build build/man:
 	mkdir -p $@
 
+# The book's depfile is not build/epub.d: that one is epub.o's.
 $(EPUB): guidebook $(INDEX) | build
 	@mkdir -p dist
-	$(GB) epub $(GBFLAGS) --depfile build/epub.d --deptarget $@ \
+	$(GB) epub $(GBFLAGS) --depfile build/book.epub.d --deptarget $@ \
 	    -o $@ $(INDEX)
 
 # One stamp per document: a page is rebuilt when its guide, the index
@@ -77,7 +78,7 @@ build/man/%.stamp: guides/%.md guidebook | build/man
 	    -o dist/man $(INDEX)
 	touch $@
 
--include $(OBJS:.o=.d) build/epub.d $(MANSTAMPS:=.d)
+-include $(OBJS:.o=.d) build/book.epub.d $(MANSTAMPS:=.d)
 
 examples: guidebook
 	rm -rf build/examples

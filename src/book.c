@@ -17,6 +17,7 @@
 #include "book.h"
 #include "index.h"
 #include "pool.h"
+#include "tree.h"
 
 /* Where a front-matter key may appear. */
 #define IN_INDEX	1
@@ -489,10 +490,18 @@ doc_attach(struct doc *d)
 	cmark_iter_free(it);
 }
 
-static cmark_node *
-parse(const struct doc *d)
+static void
+parse(struct doc *d)
 {
-	return cmark_parse_document(d->text, d->len, CMARK_OPT_DEFAULT);
+	d->root = tree_parse(d->text, d->len, &d->arena);
+}
+
+static void
+unparse(struct doc *d)
+{
+	tree_free(d->root, d->arena);
+	d->root = NULL;
+	d->arena = NULL;
 }
 
 void
@@ -501,7 +510,7 @@ doc_open(const struct doc *cd)
 	struct doc	*d = (struct doc *)cd;	/* the tree is a cache */
 
 	if (d->opened++ == 0 && d->root == NULL) {
-		d->root = parse(d);
+		parse(d);
 		doc_attach(d);
 	}
 }
@@ -513,8 +522,7 @@ doc_close(const struct doc *cd)
 
 	if (d->opened > 0 && --d->opened == 0 && d->root != NULL &&
 	    !d->keep) {
-		cmark_node_free(d->root);
-		d->root = NULL;
+		unparse(d);
 	}
 }
 
@@ -705,7 +713,7 @@ doc_load(struct book *b, struct doc *d, const char *raw, size_t rawlen,
 
 	rc = doc_read(b, d, raw, rawlen, where);
 	if (d->text != NULL)
-		d->root = parse(d);
+		parse(d);
 	if (doc_finish(b, d) == -1)
 		rc = -1;
 	return rc;
@@ -718,7 +726,7 @@ parse_job(void *arg, size_t k)
 	struct doc	*d = (struct doc *)arg + k;
 
 	if (d->text != NULL)
-		d->root = parse(d);
+		parse(d);
 }
 
 /*
@@ -738,8 +746,7 @@ doc_unload(const struct book *b, struct doc *d)
 		return;
 	}
 	if (d->root != NULL && d->opened == 0) {
-		cmark_node_free(d->root);
-		d->root = NULL;
+		unparse(d);
 	}
 }
 
@@ -751,8 +758,7 @@ doc_free(struct doc *d)
 	free(d->path);
 	free(d->rel);
 	free(d->text);
-	if (d->root != NULL)
-		cmark_node_free(d->root);
+	unparse(d);
 	free(d->title);
 	free(d->man);
 	for (i = 0; i < d->naliases; i++)

@@ -52,6 +52,7 @@ struct doc {
 	char		*text;		/* sanitised source, front matter blanked */
 	size_t		 len;
 	cmark_node	*root;		/* while open (doc_open), else NULL */
+	struct tree_arena *arena;	/* root's memory */
 	int		 opened;	/* doc_open count */
 	int		 keep;		/* the tree stays between opens */
 	char		*title;		/* first level-1 heading, or fallback */

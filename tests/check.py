@@ -361,7 +361,8 @@ def install_and_uninstall():
 @test
 def incremental_build():
     """Touching one guide rebuilds the EPUB, its own page and the pages
-    that link to it, nothing else; make -j2 builds from scratch."""
+    that link to it, nothing else; a header, the objects that include
+    it; make -j2 builds from scratch."""
     with tempfile.TemporaryDirectory() as tmp:
         src = os.path.join(tmp, "src")
         copy_tree(src)
@@ -384,6 +385,16 @@ def incremental_build():
         if pages != want or out.count(" epub ") != 1:
             raise Fail("rebuilt pages %s, expected %s\n%s" % (
                 pages, want, out))
+        # A header rebuilds every object that includes it.
+        hdr = os.path.join(src, "src", "book.h")
+        os.utime(hdr, None)
+        os.utime(hdr, (os.path.getmtime(hdr) + 5,) * 2)
+        out = run(["make", "-n", "guidebook"], cwd=src, check=0,
+                  environ=e).stdout.decode()
+        for c in ("book.c", "epub.c", "roff.c", "xhtml.c", "main.c"):
+            if "src/" + c not in out:
+                raise Fail("touching src/book.h does not rebuild %s:\n%s"
+                           % (c, out))
 
 
 def glob_guides_linking(src, target):
