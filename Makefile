@@ -103,6 +103,16 @@ build/asan/guidebook: $(ASAN_OBJS)
 
 -include $(ASAN_OBJS:.o=.d)
 
+# The fuzz harnesses as plain programs (a main() instead of libFuzzer)
+# on the same objects: make check replays tests/fuzz/regress with them.
+REPLAYS = $(FUZZ_MODES:%=build/asan/replay-%)
+
+build/asan/replay-%: tests/fuzz/fuzz.c $(filter-out build/asan/main.o,$(ASAN_OBJS))
+	$(CC) $(STD_CPPFLAGS) -D_GNU_SOURCE -DFUZZ_REPLAY -DFUZZ_$* -Isrc \
+	    $(PKG_CFLAGS) $(CPPFLAGS) $(STD_CFLAGS) $(ASAN_CFLAGS) -pthread \
+	    $(LDFLAGS) -o $@ tests/fuzz/fuzz.c \
+	    $(filter-out build/asan/main.o,$(ASAN_OBJS)) $(PKG_LIBS) $(LDLIBS)
+
 # ThreadSanitizer for the EPUB writer's page thread (clang).
 TSAN_CC	?= clang
 build/tsan/guidebook: $(SRCS) $(wildcard src/*.h)
@@ -146,7 +156,7 @@ fuzz: $(FUZZ_MODES:%=build/fuzz/fuzz-%) build/fuzz/seed-epub
 	        build/fuzz/fuzz-$$m.log | tail -3; \
 	done
 
-check: all build/asan/guidebook build/tsan/guidebook
+check: all build/asan/guidebook $(REPLAYS) build/tsan/guidebook
 	$(PYTHON) tests/check.py
 
 clean:

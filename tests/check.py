@@ -966,6 +966,40 @@ def thread_sanitizer():
                                r.stderr.decode()[-3000:]))
 
 
+@test
+def fuzz_harness_replay():
+    """The fuzz harnesses, built without libFuzzer, hold their properties
+    (well-formed XML, our serialiser equal to libxml2's, only intended
+    roff requests, a sound EPUB zip) on the regressions and the seeds."""
+    regress = os.path.join(TESTS, "fuzz", "regress")
+    names = sorted(n for n in os.listdir(regress) if not n.startswith("."))
+    md = [os.path.join(regress, n) for n in names if not n.startswith("epub-")]
+    md += [os.path.join(GOLDEN, n) for n in sorted(os.listdir(GOLDEN))
+           if n.endswith(".md")]
+    md += [os.path.join(ROOT, "guides", n)
+           for n in sorted(os.listdir(os.path.join(ROOT, "guides")))
+           if n.endswith(".md")]
+    with tempfile.TemporaryDirectory() as seeds:
+        run([sys.executable, os.path.join(TESTS, "fuzz", "make-seeds.py"),
+             seeds], check=0)
+        books = [os.path.join(regress, n) for n in names
+                 if n.startswith("epub-")]
+        books += [os.path.join(seeds, n) for n in sorted(os.listdir(seeds))]
+        if len(books) < 5 or len(md) < 10:
+            raise Fail("too few inputs: %d books, %d documents"
+                       % (len(books), len(md)))
+        for mode, inputs in (("xhtml", md), ("man", md), ("epub", books)):
+            exe = os.path.join(ROOT, "build", "asan", "replay-" + mode)
+            if not os.path.exists(exe):
+                raise Fail(exe + " missing (make check builds it)")
+            r = run([exe] + inputs, environ=sanitizer_env(), timeout=600)
+            if r.returncode != 0 or r.stderr:
+                raise Fail("replay-%s exits %d:\n%s" % (
+                    mode, r.returncode, r.stderr.decode("utf-8",
+                                                        "replace")[-3000:]))
+    return "%d documents, %d books" % (len(md), len(books))
+
+
 # ---------------------------------------------------------------------
 
 def main():

@@ -13,9 +13,15 @@
  *	   in it must be well-formed.
  *
  * A property that does not hold aborts, so libFuzzer records the input.
+ *
+ * With -DFUZZ_REPLAY the harness gets a main() that runs each file named
+ * on the command line once, without libFuzzer: make check builds it that
+ * way with gcc under ASan and UBSan and replays tests/fuzz/regress, so
+ * the harness cannot fall behind the code it drives.
  */
 #include <sys/stat.h>
 
+#include <dirent.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,6 +47,7 @@ quiet(void *ctx, const char *msg, ...)
 	(void)msg;
 }
 
+#if !defined(FUZZ_man)
 static void
 check_xml(const char *data, size_t len, const char *what)
 {
@@ -54,6 +61,7 @@ check_xml(const char *data, size_t len, const char *what)
 	}
 	xmlFreeDoc(doc);
 }
+#endif
 
 #if defined(FUZZ_man)
 /* The requests roff.c and roff_escape.c write, and nothing else. */
@@ -246,12 +254,24 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 # if defined(FUZZ_xhtml)
 		xmlDocPtr	 doc;
 		xmlChar		*mem;
+		char		*ours;
+		size_t		 olen;
 		int		 len;
 
 		doc = xhtml_document(&b, &b.index, NULL, 0, NULL, NULL);
-		xhtml_dump(doc, &mem, &len);
-		check_xml((const char *)mem, (size_t)len, "XHTML");
+		ours = xhtml_serialize(doc, &olen);
+		check_xml(ours, olen, "XHTML");
+		/* Our serialiser writes what libxml2's would. */
+		xmlDocDumpFormatMemoryEnc(doc, &mem, &len, "UTF-8", 0);
+		if (mem == NULL || (size_t)len != olen ||
+		    memcmp(mem, ours, olen) != 0) {
+			fprintf(stderr, "xhtml_serialize differs from "
+			    "libxml2:\n%s\n----\n%s\n", ours,
+			    mem ? (const char *)mem : "(null)");
+			abort();
+		}
 		xmlFree(mem);
+		free(ours);
 		xmlFreeDoc(doc);
 # else
 		struct buf out = { NULL, 0, 0 };
@@ -265,3 +285,53 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 #endif
 	return 0;
 }
+
+#if defined(FUZZ_REPLAY)
+int
+main(int argc, char *argv[])
+{
+	struct buf	 in;
+	FILE		*f;
+	char		 chunk[8192];
+	size_t		 n;
+	int		 i;
+
+	LLVMFuzzerInitialize(&argc, &argv);
+	for (i = 1; i < argc; i++) {
+		if ((f = fopen(argv[i], "rb")) == NULL) {
+			perror(argv[i]);
+			return 1;
+		}
+		memset(&in, 0, sizeof(in));
+		while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+			buf_put(&in, chunk, n);
+		fclose(f);
+		/* libFuzzer never passes NULL, even for an empty input. */
+		LLVMFuzzerTestOneInput((const uint8_t *)(in.ptr ? in.ptr : ""),
+		    in.len);
+		buf_free(&in);
+	}
+#if defined(FUZZ_epub)
+	{
+		DIR		*d;
+		struct dirent	*de;
+		char		*path;
+
+		if ((d = opendir(dir)) != NULL) {
+			while ((de = readdir(d)) != NULL) {
+				if (de->d_name[0] == '.')
+					continue;
+				path = xasprintf("%s/%s", dir, de->d_name);
+				unlink(path);
+				free(path);
+			}
+			closedir(d);
+		}
+		rmdir(dir);
+		free(dir);
+	}
+#endif
+	fclose(diag_file);
+	return 0;
+}
+#endif
