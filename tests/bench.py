@@ -505,8 +505,9 @@ def goals(results, books, scales, insns, base_kb):
     if lines:
         extra = ""
         if "guidebook-epub" in insns and "cmark-html" in insns:
-            extra = " Instructions on the real book: %.2f×." % (
-                insns["guidebook-epub"] / insns["cmark-html"])
+            extra = (" Instructions on the real book: %.2f×; where they "
+                     "go is under Instruction counts." % (
+                         insns["guidebook-epub"] / insns["cmark-html"]))
         out.append("- the whole book (the EPUB) within twice the "
                    "cmark-to-HTML floor (guidebook ÷ cmark, wall): %s; "
                    "%s.%s" % (goal(ok_all), ", ".join(lines), extra))
@@ -638,6 +639,89 @@ def dpkg_version(pkg):
     return r.stdout.strip() or "?"
 
 
+# Stages of a guidebook epub run, as (label, function, depth): the
+# inclusive instructions of the function, nested under the stage above
+# it with a smaller depth.
+STAGES = (
+    ("reading the book (`book_load`)", "book_load", 0),
+    ("parsing Markdown with libcmark (`tree_parse`)", "tree_parse", 1),
+    ("the book index (`index_build`)", "index_build", 0),
+    ("making and packing the pages (`pack_job`)", "pack_job", 0),
+    ("building XHTML trees in libxml2 (`xhtml_render`)", "xhtml_render", 1),
+    ("highlighting code (`highlight`)", "highlight", 2),
+    ("writing XHTML text (`xhtml_serialize`)", "xhtml_serialize", 1),
+    ("freeing the trees (`xmlFreeDoc`)", "xmlFreeDoc", 1),
+    ("compressing with zlib (`deflate`)", "deflate", 1),
+)
+ANNOTATE_LINE = re.compile(r"^\s*([\d,]+) \(\s*[\d.]+%\)\s+(\S+)")
+
+
+def annotate(path, inclusive):
+    """{function: instructions} from callgrind_annotate; a function
+    listed under several files keeps its largest count."""
+    r = subprocess.run(["callgrind_annotate", "--threshold=100",
+                        "--inclusive=" + ("yes" if inclusive else "no"),
+                        path], capture_output=True, text=True)
+    if r.returncode != 0:
+        return {}
+    counts = {}
+    for line in r.stdout.splitlines():
+        m = ANNOTATE_LINE.match(line)
+        if not m or ":" not in m.group(2):
+            continue
+        where, fn = m.group(2).rsplit(":", 1)
+        n = int(m.group(1).replace(",", ""))
+        key = (fn, "malloc.c" in where)
+        counts[key] = max(counts.get(key, 0), n)
+    return counts
+
+
+def stage_counts(path):
+    """[(label, depth, instructions or None)] for STAGES, and glibc's
+    malloc and free instructions, from one guidebook epub profile."""
+    incl = annotate(path, True)
+    excl = annotate(path, False)
+    rows = []
+    for label, fn, depth in STAGES:
+        n = max(incl.get((fn, False), 0), incl.get((fn, True), 0))
+        rows.append((label, depth, n or None))
+    heap = sum(n for (fn, in_malloc), n in excl.items() if in_malloc)
+    return rows, heap
+
+
+def breakdown(insns, path=None):
+    """Markdown lines: where guidebook epub's instructions go on the
+    real book, from the profile callgrind left; [] without one."""
+    path = path or os.path.join(WORK, "callgrind.guidebook-epub.out")
+    if "guidebook-epub" not in insns or not os.path.exists(path):
+        return []
+    rows, heap = stage_counts(path)
+    total = insns["guidebook-epub"]
+    floor = insns.get("cmark-html")
+    out = ["Where guidebook epub's instructions go on the real book "
+           "(inclusive counts from the profile above; a stage marked ↳ "
+           "is part of the nearest one above it with one ↳ fewer). For scale, cmark's whole "
+           "HTML run is %s." % ("{:,}".format(floor) if floor else "—"), "",
+           "| stage | instructions | share | ÷ cmark (HTML) |",
+           "|---|--:|--:|--:|"]
+
+    def row(label, n):
+        if n is None:
+            out.append("| %s | not in the profile | — | — |" % label)
+            return
+        out.append("| %s | %s | %.1f%% | %s |" % (
+            label, "{:,}".format(n), 100.0 * n / total,
+            fmt_ratio(n / floor) if floor else "—"))
+
+    for label, depth, n in rows:
+        row("↳" * depth + (" " if depth else "") + label, n)
+    if heap:
+        row("malloc and free, wherever called (glibc's own "
+            "instructions)", heap)
+    out.append("")
+    return out
+
+
 def report(results, books, meta):
     """dist/bench.md and the plots, from what measure() found."""
     order, scales = meta["order"], meta["scales"]
@@ -721,6 +805,7 @@ def report(results, books, meta):
                     fmt_ratio(insns[t] / insns["lowdown-man"])
                     if "lowdown-man" in insns else "—"))
         md.append("")
+        md += breakdown(insns)
     md += ["## Commands", "", "For the real book:", ""]
     for t, _ in TOOLS:
         if t in results["real"]:

@@ -1000,6 +1000,38 @@ def fuzz_harness_replay():
     return "%d documents, %d books" % (len(md), len(books))
 
 
+@test
+def bench_breakdown():
+    """make bench splits guidebook epub's instructions into stages by
+    function name: every stage is still a function that runs, and the
+    report parses callgrind_annotate.  (Counts, not times.)"""
+    sys.path.insert(0, TESTS)
+    import bench
+    with tempfile.TemporaryDirectory() as tmp:
+        prof = os.path.join(tmp, "cg.out")
+        r = run(["valgrind", "--tool=callgrind",
+                 "--callgrind-out-file=" + prof, GB, "epub", "-o",
+                 os.path.join(tmp, "b.epub"), "tests/book/README.md"],
+                timeout=300)
+        m = re.search(rb"I\s+refs:\s+([\d,]+)", r.stderr)
+        if r.returncode != 0 or not m:
+            raise Fail("callgrind: %s" % r.stderr.decode()[-2000:])
+        total = int(m.group(1).replace(b",", b""))
+        rows, heap = bench.stage_counts(prof)
+        missing = [label for label, _, n in rows if n is None]
+        if missing:
+            raise Fail("stages not in the profile: %s" % missing)
+        over = [label for label, _, n in rows if n > total]
+        if over or not 0 < heap < total:
+            raise Fail("counts above the total %d: %s, heap %d"
+                       % (total, over, heap))
+        md = "\n".join(bench.breakdown({"guidebook-epub": total,
+                                        "cmark-html": total}, prof))
+        if md.count("\n| ") != len(rows) + 2:
+            raise Fail("breakdown table:\n" + md)
+    return "%d stages, %s instructions" % (len(rows), "{:,}".format(total))
+
+
 # ---------------------------------------------------------------------
 
 def main():
