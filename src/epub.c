@@ -107,25 +107,12 @@ add_entry(struct ep *ep, const char *name, char *data, size_t len,
 static char *
 serialize(xmlDocPtr doc, int format, size_t *len)
 {
-	xmlChar	*mem;
-	int	 n;
-	char	*copy;
+	struct buf	 out = { NULL, 0, 0 };
 
-	if (format == 0) {
-		copy = xhtml_serialize(doc, len);
-		xmlFreeDoc(doc);
-		return copy;
-	}
-	xmlDocDumpFormatMemoryEnc(doc, &mem, &n, "UTF-8", format);
-	if (mem == NULL)
-		oom();
-	copy = xmalloc((size_t)n + 1);
-	memcpy(copy, mem, (size_t)n);
-	copy[n] = '\0';
-	xmlFree(mem);
+	xhtml_serialize(doc, format, &out);
 	xmlFreeDoc(doc);
-	*len = (size_t)n;
-	return copy;
+	*len = out.len;
+	return buf_take(&out);
 }
 
 /* Serialise and add an XML document under EPUB/ (or as named). */
@@ -1036,20 +1023,6 @@ out:
 	return rc;
 }
 
-static void
-quiet(void *ctx, const char *msg, ...)
-{
-	(void)ctx;
-	(void)msg;
-}
-
-static void
-quiet_structured(void *ctx, xmlErrorPtr err)
-{
-	(void)ctx;
-	(void)err;
-}
-
 /* Job k: build member entry[k] if it is a page, and deflate it. */
 static void
 pack_job(void *arg, size_t k)
@@ -1059,9 +1032,7 @@ pack_job(void *arg, size_t k)
 	char		*data;
 	size_t		 len;
 
-	/* libxml2's error handlers belong to each thread. */
-	xmlSetGenericErrorFunc(NULL, quiet);
-	xmlSetStructuredErrorFunc(NULL, quiet_structured);
+	xhtml_quiet();
 	if (e->gen != NULL)
 		data = serialize(e->gen(pj->ep, e->arg), 0, &len);
 	else {

@@ -15,7 +15,6 @@
 #include <time.h>
 
 #include <libxml/parser.h>
-#include <libxml/xmlerror.h>
 
 #include "book.h"
 #include "epub.h"
@@ -99,21 +98,6 @@ help(void)
 "\n"
 "Dates come from SOURCE_DATE_EPOCH when it is set.  See guidebook(1).\n",
 	    stdout);
-}
-
-/* libxml2 reports problems of raw HTML through us, or not at all. */
-static void
-xml_quiet(void *ctx, const char *msg, ...)
-{
-	(void)ctx;
-	(void)msg;
-}
-
-static void
-xml_quiet_structured(void *ctx, xmlErrorPtr err)
-{
-	(void)ctx;
-	(void)err;
 }
 
 static int
@@ -307,8 +291,7 @@ cmd_render(struct book *b, const struct opts *o)
 
 	if (strcmp(o->to, "xhtml") == 0) {
 		doc = xhtml_document(b, &b->index, NULL, 0, NULL, NULL);
-		out.ptr = xhtml_serialize(doc, &out.len);
-		out.cap = out.len + 1;
+		xhtml_serialize(doc, 0, &out);
 		xmlFreeDoc(doc);
 	} else
 		roff_page(b, &b->index, &out);
@@ -467,14 +450,11 @@ main(int argc, char *argv[])
 	 * a lock of glibc's that ThreadSanitizer cannot see) and reads
 	 * /etc/localtime; a fixed TZ makes those calls read-only.
 	 */
-	if (setenv("TZ", "UTC0", 1) == -1) {
-		fputs(PROGNAME ": out of memory\n", stderr);
-		return 3;
-	}
+	if (setenv("TZ", "UTC0", 1) == -1)
+		oom();
 	tzset();
 	xmlInitParser();
-	xmlSetGenericErrorFunc(NULL, xml_quiet);
-	xmlSetStructuredErrorFunc(NULL, xml_quiet_structured);
+	xhtml_quiet();
 	if (get_epoch(&epoch) == -1)
 		return EXIT_INPUT;
 

@@ -7,7 +7,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -201,37 +200,19 @@ buf_take(struct buf *b)
  * A job on a pool thread writes its diagnostics into its own capture
  * (see diag_capture_begin); everyone else writes to diag_file.
  */
-static pthread_key_t	capture_key;
-static pthread_once_t	capture_once = PTHREAD_ONCE_INIT;
-
-static void
-capture_key_init(void)
-{
-	if (pthread_key_create(&capture_key, NULL) != 0)
-		oom();
-}
-
-static struct diag_capture *
-capturing(void)
-{
-	pthread_once(&capture_once, capture_key_init);
-	return pthread_getspecific(capture_key);
-}
+static __thread struct diag_capture	*capture;
 
 void
 diag_capture_begin(struct diag_capture *c)
 {
 	memset(c, 0, sizeof(*c));
-	pthread_once(&capture_once, capture_key_init);
-	if (pthread_setspecific(capture_key, c) != 0)
-		oom();
+	capture = c;
 }
 
 void
 diag_capture_end(void)
 {
-	pthread_once(&capture_once, capture_key_init);
-	pthread_setspecific(capture_key, NULL);
+	capture = NULL;
 }
 
 void
@@ -247,13 +228,12 @@ diag_capture_flush(struct diag_capture *c)
 	c->errors = c->warnings = 0;
 }
 
+/* Print one diagnostic and count it as an error or a warning. */
 static void
-diag(const char *kind, const char *file, int line, int col,
-    const char *fmt, va_list ap)
+diag(int error, const char *file, int line, int col, const char *fmt,
+    va_list ap)
 {
 	struct buf	 b = { NULL, 0, 0 };
-	struct diag_capture *c = capturing();
-	FILE		*f = diag_file ? diag_file : stderr;
 
 	/* The whole line at once: lines of two threads never mix. */
 	BUF_LIT(&b, PROGNAME ": ");
@@ -266,49 +246,43 @@ diag(const char *kind, const char *file, int line, int col,
 		}
 		BUF_LIT(&b, ": ");
 	}
-	buf_printf(&b, "%s: ", kind);
+	buf_puts(&b, error ? "error: " : "warning: ");
 	buf_vprintf(&b, fmt, ap);
 	buf_putc(&b, '\n');
-	if (c != NULL)
-		buf_put(&c->text, b.ptr, b.len);
-	else
-		fwrite(b.ptr, 1, b.len, f);
+	if (capture != NULL) {
+		buf_put(&capture->text, b.ptr, b.len);
+		if (error)
+			capture->errors++;
+		else
+			capture->warnings++;
+	} else {
+		fwrite(b.ptr, 1, b.len, diag_file ? diag_file : stderr);
+		if (error)
+			diag_errors++;
+		else
+			diag_warnings++;
+	}
 	buf_free(&b);
 }
 
 void
 diag_error(const char *file, int line, int col, const char *fmt, ...)
 {
-	struct diag_capture *c = capturing();
 	va_list	 ap;
 
 	va_start(ap, fmt);
-	diag("error", file, line, col, fmt, ap);
+	diag(1, file, line, col, fmt, ap);
 	va_end(ap);
-	if (c != NULL)
-		c->errors++;
-	else
-		diag_errors++;
 }
 
 void
 diag_warn(const char *file, int line, int col, const char *fmt, ...)
 {
-	struct diag_capture *c = capturing();
 	va_list	 ap;
 
 	va_start(ap, fmt);
-	diag(diag_strict ? "error" : "warning", file, line, col, fmt, ap);
+	diag(diag_strict, file, line, col, fmt, ap);
 	va_end(ap);
-	if (c == NULL) {
-		if (diag_strict)
-			diag_errors++;
-		else
-			diag_warnings++;
-	} else if (diag_strict)
-		c->errors++;
-	else
-		c->warnings++;
 }
 
 

@@ -100,6 +100,27 @@ xhtml_skeleton(const struct book *b, const char *title, const char *css,
 	return doc;
 }
 
+static void
+quiet(void *ctx, const char *msg, ...)
+{
+	(void)ctx;
+	(void)msg;
+}
+
+static void
+quiet_structured(void *ctx, xmlErrorPtr err)
+{
+	(void)ctx;
+	(void)err;
+}
+
+void
+xhtml_quiet(void)
+{
+	xmlSetGenericErrorFunc(NULL, quiet);
+	xmlSetStructuredErrorFunc(NULL, quiet_structured);
+}
+
 /*
  * The serialiser.  It writes what xmlDocDumpFormatMemoryEnc(doc, ..,
  * "UTF-8", 0) writes, byte for byte, for the nodes guidebook builds:
@@ -243,25 +264,21 @@ put_doc(struct buf *out, xmlDocPtr doc)
 	return 0;
 }
 
-char *
-xhtml_serialize(xmlDocPtr doc, size_t *len)
+void
+xhtml_serialize(xmlDocPtr doc, int format, struct buf *out)
 {
-	struct buf	 out = { NULL, 0, 0 };
 	xmlChar		*mem;
+	size_t		 start = out->len;
 	int		 n;
 
-	if (put_doc(&out, doc) == 0) {
-		*len = out.len;
-		return buf_take(&out);
-	}
-	buf_reset(&out);
-	xmlDocDumpFormatMemoryEnc(doc, &mem, &n, "UTF-8", 0);
+	if (format == 0 && put_doc(out, doc) == 0)
+		return;
+	out->len = start;
+	xmlDocDumpFormatMemoryEnc(doc, &mem, &n, "UTF-8", format);
 	if (mem == NULL)
 		oom();
-	buf_put(&out, (const char *)mem, (size_t)n);
+	buf_put(out, (const char *)mem, (size_t)n);
 	xmlFree(mem);
-	*len = out.len;
-	return buf_take(&out);
 }
 
 char *

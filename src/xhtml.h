@@ -48,9 +48,16 @@ char		*xhtml_href(const struct doc *from, const struct doc *to,
 		    const struct heading *);
 
 /*
- * The document as UTF-8 XML with a declaration, as libxml2 writes it
- * unformatted; *len gets its size.  Caller frees the result.
+ * libxml2 reports problems of raw HTML through guidebook's diagnostics,
+ * or not at all: silence its own messages.  Its handlers belong to each
+ * thread, so every thread that uses libxml2 calls this.
  */
-char		*xhtml_serialize(xmlDocPtr, size_t *len);
+void		xhtml_quiet(void);
+
+/*
+ * Append the document to out as UTF-8 XML with a declaration, exactly
+ * as xmlDocDumpFormatMemoryEnc writes it; format 1 indents.
+ */
+void		xhtml_serialize(xmlDocPtr, int format, struct buf *out);
 
 #endif

@@ -861,26 +861,6 @@ def guide_examples():
 # ---------------------------------------------------------------------
 # Sanitizers: the same inputs through an ASan+UBSan build.
 
-REQUESTS = ("TH", "SH", "SS", "PP", "IP", "RS", "RE", "EX", "EE", "UR",
-            "UE", "br", "sp", "BR", "TP", "so", "fchar", "nh", "ad")
-
-
-def unintended_requests(text):
-    """Lines of a man page that start with '.' or a quote but are not a
-    request guidebook writes on purpose (the fuzz harness's rule)."""
-    bad = []
-    for line in text.decode("ascii", "replace").splitlines():
-        if not line or line[0] not in ".'":
-            continue
-        if line.startswith('.\\"') or line in (".if \\n(.x \\{\\", ".\\}"):
-            continue
-        name = line[1:].split(" ", 1)[0]
-        if line[0] == "." and name in REQUESTS:
-            continue
-        bad.append(line)
-    return bad
-
-
 def sanitizer_env():
     return env(ASAN_OPTIONS="detect_leaks=1:abort_on_error=0:exitcode=99",
                UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:"
@@ -916,32 +896,8 @@ def sanitizers():
                         .replace("{out}", tmp)
                         for a in f.read().splitlines() if a]
             chk(args, e)
-    # Inputs the fuzzer found once: Markdown, or a book split at "%%".
-    regress = os.path.join(TESTS, "fuzz", "regress")
-    for name in sorted(os.listdir(regress)):
-        if name.startswith("."):
-            continue
-        with open(os.path.join(regress, name), "rb") as f:
-            data = f.read()
-        if name.startswith("epub-"):
-            with tempfile.TemporaryDirectory() as book:
-                parts = data.split(b"\n%%\n")
-                index = parts[0] + b"\n\n## Chapters\n\n"
-                for i, part in enumerate(parts[1:9]):
-                    with open(os.path.join(book, "c%d.md" % i), "wb") as f:
-                        f.write(part)
-                    index += b"- [Chapter %d](c%d.md)\n" % (i, i)
-                with open(os.path.join(book, "README.md"), "wb") as f:
-                    f.write(index)
-                chk(["epub", "-o", book + "/b.epub", book + "/README.md"], e)
-        else:
-            for fmt in ("xhtml", "man"):
-                chk(["render", "-t", fmt], e, stdin=data)
-            out = run([ASAN_GB, "render", "-t", "man"], environ=e,
-                      input=data).stdout
-            if unintended_requests(out):
-                problems.append("%s: unintended requests %r" % (
-                    name, unintended_requests(out)[:3]))
+    # The inputs the fuzzer found go through the fuzz harnesses, with
+    # the same sanitizers: fuzz_harness_replay.
     chk(["render", "-t", "xhtml"], e, stdin=b"> " * 900 + b"deep\n" +
         b"*a **b " * 500 + b"\n" + b"\xff\x00bad bytes\n")
     if problems:

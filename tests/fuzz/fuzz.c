@@ -40,13 +40,6 @@
 int	LLVMFuzzerInitialize(int *, char ***);
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
-static void
-quiet(void *ctx, const char *msg, ...)
-{
-	(void)ctx;
-	(void)msg;
-}
-
 #if !defined(FUZZ_man)
 static void
 check_xml(const char *data, size_t len, const char *what)
@@ -208,7 +201,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	(void)argc;
 	(void)argv;
 	xmlInitParser();
-	xmlSetGenericErrorFunc(NULL, quiet);
+	xhtml_quiet();
 	diag_file = fopen("/dev/null", "w");
 #if defined(FUZZ_epub)
 	{
@@ -254,24 +247,23 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 # if defined(FUZZ_xhtml)
 		xmlDocPtr	 doc;
 		xmlChar		*mem;
-		char		*ours;
-		size_t		 olen;
+		struct buf	 ours = { NULL, 0, 0 };
 		int		 len;
 
 		doc = xhtml_document(&b, &b.index, NULL, 0, NULL, NULL);
-		ours = xhtml_serialize(doc, &olen);
-		check_xml(ours, olen, "XHTML");
+		xhtml_serialize(doc, 0, &ours);
+		check_xml(ours.ptr, ours.len, "XHTML");
 		/* Our serialiser writes what libxml2's would. */
 		xmlDocDumpFormatMemoryEnc(doc, &mem, &len, "UTF-8", 0);
-		if (mem == NULL || (size_t)len != olen ||
-		    memcmp(mem, ours, olen) != 0) {
+		if (mem == NULL || (size_t)len != ours.len ||
+		    memcmp(mem, ours.ptr, ours.len) != 0) {
 			fprintf(stderr, "xhtml_serialize differs from "
-			    "libxml2:\n%s\n----\n%s\n", ours,
+			    "libxml2:\n%s\n----\n%s\n", ours.ptr,
 			    mem ? (const char *)mem : "(null)");
 			abort();
 		}
 		xmlFree(mem);
-		free(ours);
+		buf_free(&ours);
 		xmlFreeDoc(doc);
 # else
 		struct buf out = { NULL, 0, 0 };
