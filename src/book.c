@@ -449,6 +449,14 @@ node_link(cmark_node *n)
 	return cmark_node_get_user_data(n);
 }
 
+const struct codeinfo *
+node_code(cmark_node *n)
+{
+	if (cmark_node_get_type(n) != CMARK_NODE_CODE_BLOCK)
+		return NULL;
+	return cmark_node_get_user_data(n);
+}
+
 const struct heading *
 doc_title(const struct doc *d)
 {
@@ -474,7 +482,7 @@ doc_attach(struct doc *d)
 	cmark_iter		*it;
 	cmark_event_type	 ev;
 	cmark_node		*n;
-	size_t			 h = 0, l = 0;
+	size_t			 h = 0, l = 0, c = 0;
 
 	it = cmark_iter_new(d->root);
 	while ((ev = cmark_iter_next(it)) != CMARK_EVENT_DONE) {
@@ -486,6 +494,9 @@ doc_attach(struct doc *d)
 			cmark_node_set_user_data(n, &d->heads[h++]);
 		else if (is_link(n) && l < d->nlinks)
 			cmark_node_set_user_data(n, &d->links[l++]);
+		else if (cmark_node_get_type(n) == CMARK_NODE_CODE_BLOCK &&
+		    c < d->nblocks)
+			cmark_node_set_user_data(n, &d->blocks[c++]);
 	}
 	cmark_iter_free(it);
 }
@@ -612,6 +623,18 @@ add_link(struct doc *d, cmark_node *n, size_t *cap)
 	l->image = cmark_node_get_type(n) == CMARK_NODE_IMAGE;
 }
 
+/* The verdict on a new code block of d. */
+static int
+add_block(struct doc *d, cmark_node *n, size_t *cap)
+{
+	if (d->nblocks == *cap) {
+		*cap = *cap ? *cap * 2 : 32;
+		d->blocks = xreallocarray(d->blocks, *cap, sizeof(*d->blocks));
+	}
+	return codeinfo_parse(d->path, d->text, n,
+	    &d->blocks[d->nblocks++]);
+}
+
 /*
  * One walk over a fresh tree: refuse nesting deeper than NEST_MAX
  * (hostile input, and every consumer downstream has limits of its own),
@@ -624,7 +647,7 @@ doc_scan(struct doc *d)
 	cmark_event_type	 ev;
 	cmark_node		*n;
 	struct buf		 text = { NULL, 0, 0 };
-	size_t			 hcap = 0, lcap = 0, k;
+	size_t			 hcap = 0, lcap = 0, bcap = 0, k;
 	int			 depth = 0, rc = 0;
 
 	it = cmark_iter_new(d->root);
@@ -645,9 +668,15 @@ doc_scan(struct doc *d)
 			add_heading(d, n, &hcap, &text);
 		else if (is_link(n))
 			add_link(d, n, &lcap);
+		else if (cmark_node_get_type(n) == CMARK_NODE_CODE_BLOCK &&
+		    add_block(d, n, &bcap) == -1)
+			rc = -1;
 	}
 	cmark_iter_free(it);
 	buf_free(&text);
+	if (codeinfo_check(d->path, d->root, d->blocks, d->nblocks,
+	    d->number) == -1)
+		rc = -1;
 	d->title_head = (size_t)-1;
 	for (k = 0; k < d->nheads; k++)
 		if (d->heads[k].level == 1) {
@@ -775,6 +804,9 @@ doc_free(struct doc *d)
 	for (i = 0; i < d->nlinks; i++)
 		free(d->links[i].url);
 	free(d->links);
+	for (i = 0; i < d->nblocks; i++)
+		codeinfo_free(&d->blocks[i]);
+	free(d->blocks);
 	free(d->see_also);
 }
 

@@ -15,6 +15,7 @@
 
 #include <cmark.h>
 
+#include "codeinfo.h"
 #include "util.h"
 
 #define NO_PART ((size_t)-1)
@@ -71,6 +72,8 @@ struct doc {
 	size_t		 title_head;	/* heads index of the title, or -1 */
 	struct link	*links;		/* LINK and IMAGE nodes, in order */
 	size_t		 nlinks;
+	struct codeinfo	*blocks;	/* CODE_BLOCK nodes, in order */
+	size_t		 nblocks;
 	const struct doc **see_also;	/* chapters this one links to */
 	size_t		 nsee_also;
 };
@@ -140,9 +143,10 @@ void	book_node_text(cmark_node *, struct buf *);
 /* Does cmark_iter give this node an ENTER event only (no EXIT)? */
 int	node_is_leaf(cmark_node *);
 
-/* The heading or link annotation of a node, or NULL. */
+/* The heading, link or code block annotation of a node, or NULL. */
 const struct heading	*node_heading(cmark_node *);
 const struct link	*node_link(cmark_node *);
+const struct codeinfo	*node_code(cmark_node *);
 
 /* The document's title: its first level-1 heading, or NULL. */
 const struct heading	*doc_title(const struct doc *);

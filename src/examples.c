@@ -1,24 +1,21 @@
 /*
- * Example extraction.  The info string of a fenced block says what it
- * is: "python", "python requires=3.14", "python fragment", "pycon",
- * and "output" for the expected standard output of the python block
- * just before it.  Other languages are not examples.
+ * Example extraction.  The loader has judged every code block
+ * (codeinfo.h); this file writes out the python and pycon blocks the
+ * tests run, with the output blocks that follow them.
  *
- * examples.tsv has one line per example, tab-separated:
- *	guide  line  kind  requires  code-file  expected-file
- * kind is python, pycon or fragment; requires is X.Y or "-";
- * expected-file is "-" when no output block follows.
+ * examples.tsv has one line per example and expected output,
+ * tab-separated:
+ *	guide  line  kind  requires  versions  code-file  expected-file
+ * kind is python or pycon; requires is X.Y or "-"; versions is "-" or
+ * the versions the line applies to (">=3.14", "<=3.13", ">=3.12,<=3.13");
+ * expected-file is "-" when no output block follows.  For each Python
+ * version at most one line of an example applies.
  */
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "examples.h"
-
-struct ex {
-	const char	*kind;
-	char		 requires[16];
-};
 
 /* Files to write once every example is known to be good. */
 struct outfile {
@@ -40,76 +37,6 @@ out_add(struct out *o, const char *name, const char *text)
 	o->n++;
 }
 
-/* The first word of an info string, as a length. */
-static size_t
-word_len(const char *s)
-{
-	return strcspn(s, " \t");
-}
-
-static int
-is_lang(const char *info, const char *lang)
-{
-	size_t	 n = word_len(info);
-
-	return n == strlen(lang) && strncmp(info, lang, n) == 0;
-}
-
-/* Valid "X.Y" with digits only. */
-static int
-check_version(const char *s, size_t n)
-{
-	size_t	 i, dots = 0, digits = 0;
-
-	for (i = 0; i < n; i++) {
-		if (s[i] == '.') {
-			if (digits == 0)
-				return -1;
-			dots++;
-			digits = 0;
-		} else if (isdigit((unsigned char)s[i]))
-			digits++;
-		else
-			return -1;
-	}
-	return dots == 1 && digits > 0 ? 0 : -1;
-}
-
-/* Parse the attributes after python/pycon.  0, or -1 after an error. */
-static int
-parse_attrs(const struct doc *d, cmark_node *n, const char *info,
-    struct ex *ex)
-{
-	const char	*s = info + word_len(info);
-	size_t		 len;
-	int		 rc = 0;
-
-	for (;;) {
-		while (*s == ' ' || *s == '\t')
-			s++;
-		if (*s == '\0')
-			break;
-		len = word_len(s);
-		if (len == 8 && strncmp(s, "fragment", 8) == 0)
-			ex->kind = "fragment";
-		else if (len > 9 && strncmp(s, "requires=", 9) == 0 &&
-		    len - 9 < sizeof(ex->requires) &&
-		    check_version(s + 9, len - 9) == 0) {
-			memcpy(ex->requires, s + 9, len - 9);
-			ex->requires[len - 9] = '\0';
-		} else {
-			diag_error(d->path, cmark_node_get_start_line(n),
-			    cmark_node_get_start_column(n) + 3 +
-			    (int)(s - info), "unknown code block attribute "
-			    "'%.*s' (expected fragment or requires=X.Y)",
-			    (int)len, s);
-			rc = -1;
-		}
-		s += len;
-	}
-	return rc;
-}
-
 static int
 write_file(const char *dir, const char *name, const char *text)
 {
@@ -122,18 +49,59 @@ write_file(const char *dir, const char *name, const char *text)
 	return rc;
 }
 
-static int
-is_code(cmark_node *n)
+/* The verdict of n if it is a code block of the given kind. */
+static const struct codeinfo *
+code_of(cmark_node *n, enum code_kind kind)
 {
-	return n != NULL && cmark_node_get_type(n) == CMARK_NODE_CODE_BLOCK;
+	const struct codeinfo	*ci = n ? node_code(n) : NULL;
+
+	return ci != NULL && ci->kind == kind ? ci : NULL;
 }
 
-static const char *
-info_of(cmark_node *n)
+/* One line of examples.tsv. */
+static void
+tsv_line(struct buf *tsv, const struct doc *d, const struct codeinfo *ci,
+    const struct vrange *range, const char *code, const char *out)
 {
-	const char	*info = cmark_node_get_fence_info(n);
+	char	*spec = vrange_spec(range);
+	char	 req[16] = "-";
 
-	return info ? info : "";
+	if (ci->requires > VERSION_MIN)
+		snprintf(req, sizeof(req), "%d.%d", ci->requires / 100,
+		    ci->requires % 100);
+	buf_printf(tsv, "%s\t%d\t%s\t%s\t%s\t%s\t%s\n", d->path, ci->line,
+	    ci->kind == CODE_PYCON ? "pycon" : "python", req, spec, code, out);
+	free(spec);
+}
+
+/*
+ * A python example and the output blocks right after it: one line for
+ * each output block (its versions), or one with no expected output.
+ */
+static void
+python_example(const struct doc *d, cmark_node *n, struct out *files,
+    struct buf *tsv, size_t count)
+{
+	const struct codeinfo	*ci = node_code(n), *oi;
+	const struct vrange	 all = { VERSION_MIN, VERSION_MAX };
+	cmark_node		*next;
+	char			 code[32], out[32];
+	size_t			 k = 0;
+
+	snprintf(code, sizeof(code), "%04zu.py", count);
+	out_add(files, code, cmark_node_get_literal(n));
+	for (next = cmark_node_next(n);
+	    (oi = code_of(next, CODE_OUTPUT)) != NULL;
+	    next = cmark_node_next(next)) {
+		if (k++ == 0)
+			snprintf(out, sizeof(out), "%04zu.out", count);
+		else
+			snprintf(out, sizeof(out), "%04zu-%zu.out", count, k);
+		out_add(files, out, cmark_node_get_literal(next));
+		tsv_line(tsv, d, ci, &oi->range, code, out);
+	}
+	if (k == 0)
+		tsv_line(tsv, d, ci, &all, code, "-");
 }
 
 /* The examples of one document; *count numbers the files. */
@@ -143,11 +111,9 @@ doc_examples(const struct doc *d, struct out *files, struct buf *tsv,
 {
 	cmark_iter		*it;
 	cmark_event_type	 ev;
-	cmark_node		*n, *next, *prev;
-	const char		*info;
-	struct ex		 ex;
-	char			 code[32], out[32];
-	int			 rc = 0;
+	cmark_node		*n;
+	const struct codeinfo	*ci;
+	char			 code[32];
 
 	if (strpbrk(d->path, "\t\n") != NULL) {
 		diag_error(d->path, 0, 0, "file name holds a tab or newline");
@@ -157,52 +123,21 @@ doc_examples(const struct doc *d, struct out *files, struct buf *tsv,
 	it = cmark_iter_new(d->root);
 	while ((ev = cmark_iter_next(it)) != CMARK_EVENT_DONE) {
 		n = cmark_iter_get_node(it);
-		if (ev != CMARK_EVENT_ENTER || !is_code(n))
+		if (ev != CMARK_EVENT_ENTER || (ci = node_code(n)) == NULL ||
+		    !ci->example)
 			continue;
-		info = info_of(n);
-		if (is_lang(info, "output")) {
-			prev = cmark_node_previous(n);
-			if (info[word_len(info)] != '\0') {
-				diag_error(d->path, cmark_node_get_start_line(n),
-				    cmark_node_get_start_column(n),
-				    "an output block takes no attributes");
-				rc = -1;
-			} else if (!is_code(prev) ||
-			    !is_lang(info_of(prev), "python"))
-				diag_warn(d->path, cmark_node_get_start_line(n),
-				    cmark_node_get_start_column(n), "output "
-				    "block does not follow a python block");
-			continue;
-		}
-		memset(&ex, 0, sizeof(ex));
-		if (is_lang(info, "python"))
-			ex.kind = "python";
-		else if (is_lang(info, "pycon"))
-			ex.kind = "pycon";
-		else
-			continue;
-		if (parse_attrs(d, n, info, &ex) == -1) {
-			rc = -1;
-			continue;
-		}
 		++*count;
-		snprintf(code, sizeof(code), "%04zu.%s", *count,
-		    strcmp(ex.kind, "pycon") == 0 ? "pycon" : "py");
-		strcpy(out, "-");
-		next = cmark_node_next(n);
-		if (strcmp(ex.kind, "pycon") != 0 && is_code(next) &&
-		    is_lang(info_of(next), "output")) {
-			snprintf(out, sizeof(out), "%04zu.out", *count);
-			out_add(files, out, cmark_node_get_literal(next));
+		if (ci->kind == CODE_PYTHON) {
+			python_example(d, n, files, tsv, *count);
+			continue;
 		}
+		snprintf(code, sizeof(code), "%04zu.pycon", *count);
 		out_add(files, code, cmark_node_get_literal(n));
-		buf_printf(tsv, "%s\t%d\t%s\t%s\t%s\t%s\n", d->path,
-		    cmark_node_get_start_line(n), ex.kind,
-		    ex.requires[0] ? ex.requires : "-", code, out);
+		tsv_line(tsv, d, ci, &ci->range, code, "-");
 	}
 	cmark_iter_free(it);
 	doc_close(d);
-	return rc;
+	return 0;
 }
 
 int

@@ -359,7 +359,7 @@ index_collect(struct ix_collect *ixc, const struct doc *d)
 	cmark_event_type	 ev;
 	cmark_node		*n;
 	const struct heading	*h = NULL, *title = doc_title(d);
-	const char		*info;
+	const struct codeinfo	*ci;
 
 	it = cmark_iter_new(d->root);
 	while ((ev = cmark_iter_next(it)) != CMARK_EVENT_DONE) {
@@ -371,9 +371,9 @@ index_collect(struct ix_collect *ixc, const struct doc *d)
 			h = node_heading(n) == title ? NULL : node_heading(n);
 			break;
 		case CMARK_NODE_CODE_BLOCK:
-			info = cmark_node_get_fence_info(n);
-			if (info != NULL && (strncmp(info, "python", 6) == 0 ||
-			    strncmp(info, "pycon", 5) == 0))
+			ci = node_code(n);
+			if (ci != NULL && (ci->kind == CODE_PYTHON ||
+			    ci->kind == CODE_PYCON))
 				scan_imports(c, cmark_node_get_literal(n));
 			break;
 		case CMARK_NODE_CODE:

@@ -152,15 +152,16 @@ block_start(struct rr *r, int para)
 static void
 code_block(struct rr *r, cmark_node *n)
 {
-	const char	*info = cmark_node_get_fence_info(n);
-	const char	*lit = cmark_node_get_literal(n);
-	const char	*line, *eol;
-	size_t		 len;
+	const struct codeinfo	*ci = node_code(n);
+	const char		*lit = cmark_node_get_literal(n);
+	const char		*line, *eol;
+	size_t			 len;
 
 	block_start(r, 0);
-	if (info != NULL && strncmp(info, "output", 6) == 0 &&
-	    (info[6] == '\0' || info[6] == ' ')) {
-		roff_raw(&r->w, "\\fIOutput:\\fR");
+	if (ci != NULL && ci->label != NULL) {
+		roff_raw(&r->w, "\\fI");
+		text(r, ci->label, 0);
+		roff_raw(&r->w, ":\\fR");
 		roff_eol(&r->w);
 	}
 	roff_macro(&r->w, ".RS 4");

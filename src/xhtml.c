@@ -704,43 +704,40 @@ emit_span(void *arg, const char *cls, const char *s, size_t len)
 static void
 code_block(struct xr *r, cmark_node *node)
 {
-	const char	*info = cmark_node_get_fence_info(node);
-	const char	*lit = cmark_node_get_literal(node);
-	char		 lang[32];
-	size_t		 n, i;
-	xmlNodePtr	 pre, code;
+	const struct codeinfo	*ci = node_code(node);
+	const char		*lit = cmark_node_get_literal(node);
+	xmlNodePtr		 pre, code, p;
+	char			*c;
 
-	if (info == NULL)
-		info = "";
-	n = strcspn(info, " \t");
-	if (n >= sizeof(lang))
-		n = sizeof(lang) - 1;
-	for (i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)info[i];
-		lang[i] = isalnum(c) || c == '-' || c == '_' ? (char)tolower(c)
-		    : '-';
+	if (ci != NULL && ci->label != NULL) {
+		p = xhtml_elem(r->cur, "p", ci->label);
+		xmlSetProp(p, BAD_CAST "class", BAD_CAST "label");
+		xhtml_nl(r->cur);
 	}
-	lang[n] = '\0';
-
 	pre = xhtml_elem(r->cur, "pre", NULL);
 	code = xhtml_elem(pre, "code", NULL);
-	if (strcmp(lang, "output") == 0) {
+	switch (ci ? ci->kind : CODE_TEXT) {
+	case CODE_OUTPUT:
 		xmlSetProp(pre, BAD_CAST "class", BAD_CAST "output");
 		xmlAddChild(code, xmlNewText(BAD_CAST lit));
-	} else if (strcmp(lang, "python") == 0 || strcmp(lang, "py") == 0) {
+		break;
+	case CODE_PYTHON:
 		xmlSetProp(pre, BAD_CAST "class", BAD_CAST "code python");
 		highlight(lit, strlen(lit), 0, emit_span, code);
-	} else if (strcmp(lang, "pycon") == 0) {
+		break;
+	case CODE_PYCON:
 		xmlSetProp(pre, BAD_CAST "class", BAD_CAST "pycon");
 		highlight(lit, strlen(lit), 1, emit_span, code);
-	} else {
+		break;
+	default:
 		xmlSetProp(pre, BAD_CAST "class", BAD_CAST "code");
-		if (lang[0] != '\0') {
-			char *c = xasprintf("language-%s", lang);
+		if (ci != NULL && ci->lang[0] != '\0') {
+			c = xasprintf("language-%s", ci->lang);
 			xmlSetProp(code, BAD_CAST "class", BAD_CAST c);
 			free(c);
 		}
 		xmlAddChild(code, xmlNewText(BAD_CAST lit));
+		break;
 	}
 	xhtml_nl(r->cur);
 }

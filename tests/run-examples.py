@@ -1,14 +1,20 @@
 #!/usr/bin/env python3
 """Run the code examples that `guidebook examples` wrote out.
 
-usage: run-examples.py [-j N] [--timeout S] DIR
+usage: run-examples.py [-j N] [--timeout S] [--json FILE] DIR
 
-DIR holds examples.tsv, one example per line with tab-separated fields:
+DIR holds examples.tsv, one line per example and expected output, with
+tab-separated fields:
 
-    guide  line  kind  requires  code-file  expected-file
+    guide  line  kind  requires  versions  code-file  expected-file
 
-kind is python, pycon or fragment; requires is X.Y or "-"; expected-file
-is "-" when no output block follows.  File names are relative to DIR.
+kind is python or pycon; requires is X.Y or "-"; versions is "-" or the
+versions the line applies to, comparisons joined by commas (">=3.14",
+"<=3.13", ">=3.12,<=3.13"); expected-file is "-" when no output block
+follows.  File names are relative to DIR.  A line whose versions do not
+hold the interpreter's is not run and not counted (another line of the
+same example applies); an example whose requires is above the
+interpreter is skipped.
 
 Each example runs with $PYTHON (default python3) in a fresh process and a
 fresh temporary directory, standard input closed, proxies unset, with no
@@ -88,6 +94,14 @@ def interpreter_version(python):
     return version_tuple(out.stdout.strip())
 
 
+def full_version(python):
+    """The interpreter's own version line ("3.14.0rc1", "3.11.2")."""
+    out = subprocess.run(
+        [python, "-c", "import platform; print(platform.python_version())"],
+        stdin=subprocess.DEVNULL, capture_output=True, text=True)
+    return out.stdout.strip() or "unknown"
+
+
 def output_matches(expected, actual):
     """True when actual lines match expected, where a line of just '...'
     in expected matches any number of lines (including none)."""
@@ -106,14 +120,39 @@ def output_matches(expected, actual):
     return ok[0][0]
 
 
+def versions_hold(spec, version):
+    """Does version (a tuple) satisfy spec ("-", ">=3.14", "<=3.13",
+    ">=3.12,<=3.13")?"""
+    if spec == "-":
+        return True
+    for cmp in spec.split(","):
+        op = cmp[:2]
+        want = version_tuple(cmp[2:])
+        if op == ">=" and not version >= want:
+            return False
+        if op == "<=" and not version <= want:
+            return False
+        if op not in (">=", "<="):
+            raise ValueError("bad versions field %r" % spec)
+    return True
+
+
 class Example:
     def __init__(self, root, fields):
-        (self.guide, line, self.kind, requires, code, expected) = fields
+        (self.guide, line, self.kind, requires, self.versions, code,
+         expected) = fields
         self.line = int(line)
         self.requires = None if requires == "-" else version_tuple(requires)
         self.code = os.path.join(root, code)
         self.expected = None if expected == "-" else os.path.join(root,
                                                                   expected)
+        versions_hold(self.versions, (3, 0))    # a bad field fails early
+
+    def label(self):
+        where = "" if self.versions == "-" else " (output for %s)" % (
+            self.versions)
+        return "%s:%d: %s example%s" % (self.guide, self.line, self.kind,
+                                        where)
 
 
 def run_one(ex, python, prefix, timeout):
@@ -159,6 +198,9 @@ def main():
     ap.add_argument("dir")
     ap.add_argument("-j", "--jobs", type=int, default=os.cpu_count() or 1)
     ap.add_argument("--timeout", type=float, default=10.0)
+    ap.add_argument("--json", metavar="FILE",
+                    help="also write the counts per guide and the "
+                    "failures as JSON")
     args = ap.parse_args()
 
     python = os.environ.get("PYTHON") or "python3"
@@ -177,15 +219,24 @@ def main():
         return 2
     prefix = netns_prefix()
 
+    # Of the lines of one example, only the one for this version counts;
+    # an example skipped for its requires= counts once.
     results = {}
     todo = []
+    seen_skip = set()
+    applicable = []
     for ex in examples:
-        if ex.kind == "fragment":
-            results[id(ex)] = ("skipped", "fragment")
-        elif ex.requires is not None and version < ex.requires:
+        if ex.requires is not None and version < ex.requires:
+            if ex.code in seen_skip:
+                continue
+            seen_skip.add(ex.code)
             results[id(ex)] = ("skipped", "requires %d.%d" % ex.requires)
+        elif not versions_hold(ex.versions, version):
+            continue
         else:
             todo.append(ex)
+        applicable.append(ex)
+    examples = applicable
     with concurrent.futures.ThreadPoolExecutor(max(1, args.jobs)) as pool:
         futures = {pool.submit(run_one, ex, python, prefix, args.timeout): ex
                    for ex in todo}
@@ -200,12 +251,16 @@ def main():
             counts[ex.guide] = {"passed": 0, "failed": 0, "skipped": 0}
         counts[ex.guide][results[id(ex)][0]] += 1
 
+    failures = []
     for ex in examples:
         status, detail = results[id(ex)]
         if status == "failed":
-            print("FAIL %s:%d: %s example" % (ex.guide, ex.line, ex.kind))
+            print("FAIL " + ex.label())
             for line in detail.rstrip("\n").splitlines():
                 print("    " + line)
+            failures.append({"guide": ex.guide, "line": ex.line,
+                             "kind": ex.kind, "versions": ex.versions,
+                             "detail": detail})
     total = {"passed": 0, "failed": 0, "skipped": 0}
     for g in guides:
         c = counts[g]
@@ -217,6 +272,13 @@ def main():
     print("examples: %d run, %d passed, %d failed, %d skipped" % (
         total["passed"] + total["failed"], total["passed"], total["failed"],
         total["skipped"]))
+    if args.json:
+        import json
+        with open(args.json, "w", encoding="utf-8") as f:
+            json.dump({"python": "%d.%d" % version,
+                       "full_version": full_version(python),
+                       "guides": counts, "total": total,
+                       "failures": failures}, f, indent=1)
     return 1 if total["failed"] else 0
 
 
