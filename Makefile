@@ -85,6 +85,17 @@ examples: guidebook
 	$(GB) examples $(GBFLAGS) -o build/examples $(INDEX)
 	$(PYTHON) tests/run-examples.py build/examples
 
+# Every example under every CPython the book covers: python3.11 to
+# python3.15 on PATH, and Debian's in chroots cached in CHROOT_CACHE
+# (built with debootstrap on first use; root and Debian's archive).
+# PYTHONS_FLAGS: --only sid, --guide gil, --no-chroots (tests/pythons.py).
+CHROOT_CACHE ?= build/chroots
+check-pythons: guidebook
+	rm -rf build/examples-matrix
+	$(GB) examples $(GBFLAGS) -o build/examples-matrix $(INDEX)
+	$(PYTHON) tests/pythons.py --cache $(CHROOT_CACHE) $(PYTHONS_FLAGS) \
+	    build/examples-matrix
+
 # The test build: the same sources under AddressSanitizer and
 # UndefinedBehaviorSanitizer, with -Werror (never forced on packagers).
 ASAN_CFLAGS = -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
@@ -242,6 +253,6 @@ FORCE:
 # Benchmarks and e-reader checks live in tests/*.mk.
 -include $(wildcard tests/*.mk)
 
-.PHONY: all check clean deps dist distcheck examples fuzz install \
+.PHONY: all check check-pythons clean deps dist distcheck examples fuzz install \
 	install-bin install-docs uninstall uninstall-bin uninstall-docs FORCE \
 	check-packages

@@ -1,10 +1,12 @@
 #!/usr/bin/env python3
 """Run the book's examples under every CPython the book covers.
 
-usage: pythons.py [--cache DIR] [--no-chroots] [--only NAME] [-j N] DIR
+usage: pythons.py [--cache DIR] [--no-chroots] [--only NAME]
+                  [--guide NAME] [-j N] DIR
 
 DIR holds what `guidebook examples` wrote.  The interpreters are every
-python3.11 to python3.15 on PATH (and python3), and Debian's own, each in
+python3.11 to python3.15 on PATH (and python3) or in pyenv's versions
+directory, and Debian's own, each in
 a minimal chroot that this script builds with debootstrap and keeps in
 the cache directory (default build/chroots):
 
@@ -20,7 +22,8 @@ Inside a chroot the examples keep their sandbox: tests/run-examples.py
 runs each in a fresh process and an empty directory, with no network.
 
 --only NAME runs only the interpreters whose name holds NAME
-("sid", "3.14", "host").  The output is a table of guides against
+("sid", "3.14", "host"); --guide NAME only the examples of the guides
+whose file name holds NAME.  The output is a table of guides against
 interpreters (passed/failed/skipped), the failures, a line naming the
 exact versions that passed (for the README and the book's About page),
 and last "N passed, N failed" over every run.  Exit status 1 when an
@@ -120,13 +123,27 @@ def prepare_chroot(cache, suite, packages, log):
     return root
 
 
+def host_candidates():
+    """(name, path) of every python3.X on PATH, python3, and pyenv's."""
+    for cmd in ["python%s" % v for v in VERSIONS] + ["python3"]:
+        path = shutil.which(cmd)
+        if path is not None:
+            yield cmd, path
+    pyenv = os.environ.get("PYENV_ROOT",
+                           os.path.expanduser("~/.pyenv"))
+    versions = os.path.join(pyenv, "versions")
+    if os.path.isdir(versions):
+        for v in sorted(os.listdir(versions)):
+            for cmd in ["python%s" % x for x in VERSIONS]:
+                path = os.path.join(versions, v, "bin", cmd)
+                if os.access(path, os.X_OK):
+                    yield "pyenv " + v, path
+
+
 def host_interpreters():
     found = []
     seen = set()
-    for cmd in ["python%s" % v for v in VERSIONS] + ["python3"]:
-        path = shutil.which(cmd)
-        if path is None:
-            continue
+    for cmd, path in host_candidates():
         try:
             r = subprocess.run(
                 [path, "-c", "import sys, platform; print(sys.executable);"
@@ -206,10 +223,18 @@ def main():
         os.path.dirname(HERE), "build", "chroots"))
     ap.add_argument("--no-chroots", action="store_true")
     ap.add_argument("--only", default="")
+    ap.add_argument("--guide", default="")
     ap.add_argument("-j", "--jobs", type=int, default=os.cpu_count() or 1)
     ap.add_argument("--timeout", type=float, default=10.0)
     args = ap.parse_args()
     exdir = os.path.abspath(args.dir)
+    if args.guide:
+        tsv = os.path.join(exdir, "examples.tsv")
+        with open(tsv, encoding="utf-8") as f:
+            rows = [r for r in f
+                    if args.guide in os.path.basename(r.split("\t")[0])]
+        with open(tsv, "w", encoding="utf-8") as f:
+            f.writelines(rows)
 
     missing = []
     interps = [i for i in host_interpreters() if args.only in i.name]
