@@ -429,6 +429,8 @@ doc_free(struct doc *d)
 		free(d->aliases[i]);
 	free(d->aliases);
 	free(d->description);
+	free(d->link_text);
+	free(d->front_title);
 	free(d->date);
 	free(d->xhtml);
 	for (i = 0; i < d->nheads; i++) {
@@ -472,6 +474,9 @@ book_free(struct book *b)
 	free(b->manual);
 	free(b->stylesheet);
 	free(b->cover);
+	for (i = 0; i < b->nfm_unknown; i++)
+		free(b->fm_unknown[i]);
+	free(b->fm_unknown);
 	if (b->ixc != NULL)
 		index_collect_free(b->ixc);
 	if (b->ix != NULL) {
@@ -538,23 +543,54 @@ book_load(struct book *b, const char *path, time_t epoch, int flags)
 	b->index.path = xstrdup(path);
 	b->index.rel = xstrdup(base ? base + 1 : path);
 	b->index.part = NO_PART;
-	if (doc_load(b, &b->index, NULL, 0, IN_INDEX | IN_CHAPTER) == -1)
-		rc = -1;
+	if (doc_load(b, &b->index, NULL, 0, IN_INDEX) == -1)
+		rc = b->index_failed = -1;
+	if (b->index.root == NULL)
+		return -1;		/* unreadable: nothing to list */
 	b->source_bytes = b->index.len;
 	if (summary_chapters(b) == -1)
 		rc = -1;
 	doc_unload(b, &b->index);
 	if (load_chapters(b) == -1)
 		rc = -1;
-	if (rc == -1)
-		return -1;
+	/* On: every problem of the book is reported in one run. */
 	book_defaults(b);
-	if (check_names(b) == -1)
-		return -1;
+	if ((flags & BOOK_MAN) && check_names(b) == -1)
+		rc = -1;
 	doc_resolve(b, &b->index);
 	for (i = 0; i < b->nchapters; i++)
 		doc_resolve(b, &b->chapters[i]);
-	return diag_errors ? -1 : 0;
+	return rc == -1 || diag_errors ? -1 : 0;
+}
+
+/* Is st the file at path?  (path may be NULL.) */
+static int
+same_file(const struct stat *st, const char *path)
+{
+	struct stat	 other;
+
+	return path != NULL && stat(path, &other) == 0 &&
+	    other.st_dev == st->st_dev && other.st_ino == st->st_ino;
+}
+
+const char *
+book_input(const struct book *b, const char *path)
+{
+	struct stat	 st;
+	size_t		 i;
+
+	if (stat(path, &st) == -1 || !S_ISREG(st.st_mode))
+		return NULL;
+	if (same_file(&st, b->index.path))
+		return b->index.path;
+	for (i = 0; i < b->nchapters; i++)
+		if (same_file(&st, b->chapters[i].path))
+			return b->chapters[i].path;
+	if (same_file(&st, b->stylesheet))
+		return b->stylesheet;
+	if (same_file(&st, b->cover))
+		return b->cover;
+	return NULL;
 }
 
 int

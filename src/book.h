@@ -44,6 +44,7 @@ struct link {
 	char			*url;		/* as written */
 	int			 line, col;	/* where, for messages */
 	int			 image;
+	int			 listing;	/* the index's link to a chapter */
 };
 
 /* One Markdown file: the index or a chapter. */
@@ -57,6 +58,7 @@ struct doc {
 	int		 opened;	/* doc_open count */
 	int		 keep;		/* the tree stays between opens */
 	char		*title;		/* first level-1 heading, or fallback */
+	char		*front_title;	/* a chapter's title: key */
 	char		*man;		/* man page name */
 	char		**aliases;
 	size_t		 naliases;
@@ -66,7 +68,11 @@ struct doc {
 	char		*date;		/* YYYY-MM-DD from front matter or NULL */
 	char		*xhtml;		/* document name inside the EPUB */
 	size_t		 part;		/* index into book.parts or NO_PART */
-	size_t		 number;	/* 1-based chapter number, 0: index */
+	size_t		 number;	/* 1-based place in the book, 0: index */
+	int		 numbered;	/* listed in the index's lists */
+	size_t		 depth;		/* list nesting in the index, 0: top */
+	char		*link_text;	/* the index's link text */
+	int		 line, col;	/* where the index lists it */
 	struct heading	*heads;		/* in document order */
 	size_t		 nheads;
 	size_t		 title_head;	/* heads index of the title, or -1 */
@@ -97,6 +103,7 @@ struct book {
 	struct part	*parts;
 	size_t		 nparts;
 	size_t		 source_bytes;	/* Markdown read, index included */
+	int		 index_failed;	/* the index had errors of its own */
 
 	/* Metadata, from the index's front matter or derived. */
 	char		*title;
@@ -111,12 +118,15 @@ struct book {
 	char		*stylesheet;	/* path relative to cwd, or NULL */
 	char		*cover;		/* path relative to cwd, or NULL */
 	time_t		 epoch;		/* SOURCE_DATE_EPOCH or now */
+	char		**fm_unknown;	/* front-matter keys warned about */
+	size_t		 nfm_unknown;
 	struct ix_collect *ixc;		/* index candidates (BOOK_INDEX) */
 	struct book_index *ix;		/* back-of-book index, or NULL */
 };
 
 /* book_load flags */
 #define BOOK_INDEX	1	/* collect index terms while loading */
+#define BOOK_MAN	2	/* man page names must be unique */
 
 /*
  * Load the index at path and every chapter it lists; resolve heading
@@ -136,6 +146,12 @@ int	book_load_buffer(struct book *, const char *name, const char *data,
 	    size_t len, time_t epoch);
 
 void	book_free(struct book *);
+
+/*
+ * The input of the book (index, chapter, stylesheet, cover, image) that
+ * path is the same file as, or NULL: outputs never overwrite inputs.
+ */
+const char	*book_input(const struct book *, const char *path);
 
 /* Plain text of an inline subtree (text and code, breaks as spaces). */
 void	book_node_text(cmark_node *, struct buf *);

@@ -140,6 +140,23 @@ doc_examples(const struct doc *d, struct out *files, struct buf *tsv,
 	return 0;
 }
 
+/* RC_USAGE if writing dir/name would replace an input of the book. */
+static int
+refuse_input(const struct book *b, const char *dir, const char *name)
+{
+	const char	*in;
+	char		*path = xasprintf("%s/%s", dir, name);
+	int		 rc = 0;
+
+	if ((in = book_input(b, path)) != NULL) {
+		fprintf(stderr, PROGNAME ": %s: error: the output would "
+		    "replace %s, an input of the book\n", path, in);
+		rc = RC_USAGE;
+	}
+	free(path);
+	return rc;
+}
+
 int
 examples_write(const struct book *b, const char *outdir)
 {
@@ -153,7 +170,11 @@ examples_write(const struct book *b, const char *outdir)
 	for (i = 0; i < b->nchapters; i++)
 		if (doc_examples(&b->chapters[i], &files, &tsv, &count) == -1)
 			rc = -1;
-	if (rc == 0 && mkdir_p(outdir) == -1)
+	for (i = 0; rc == 0 && i < files.n; i++)
+		rc = refuse_input(b, outdir, files.f[i].name);
+	if (rc == 0)
+		rc = refuse_input(b, outdir, "examples.tsv");
+	if (rc == 0 && (diag_errors || mkdir_p(outdir) == -1))
 		rc = -1;
 	for (i = 0; rc == 0 && i < files.n; i++)
 		rc = write_file(outdir, files.f[i].name, files.f[i].text);

@@ -10,7 +10,8 @@
 
 /*
  * Write the examples of book b under outdir (created if needed).
- * Returns 0, or -1 after a diagnostic (bad info strings included).
+ * Nothing is written when a problem was reported.  Returns 0, -1 after
+ * a diagnostic, or RC_USAGE when a file would replace an input.
  */
 int	examples_write(const struct book *, const char *outdir);
 

@@ -1,6 +1,13 @@
 /*
  * Front matter: "key: value" lines between --- delimiters at the top of
- * a document, checked and applied to the document and the book.
+ * a document, checked and applied to the document and the book.  The
+ * block is blanked afterwards (newlines kept), so that cmark's line
+ * numbers stay those of the file.
+ *
+ * Other tools' front matter (Jekyll, Hugo, Docusaurus) is read, not
+ * refused: a key guidebook does not know is a warning, once per key in
+ * the book, and its value, one line or several (an indented or "- "
+ * list), is skipped.
  */
 #include <ctype.h>
 #include <stdlib.h>
@@ -14,24 +21,34 @@ enum fm_key {
 	FM_MAN, FM_ALIASES, FM_DESCRIPTION, FM__MAX
 };
 
+/* Validators: 0 when the value is good. */
+static int	check_date(const char *);
+static int	check_language(const char *);
+static int	check_man_list(const char *);
+
 static const struct {
 	const char	*name;
 	int		 where;
 	int		 repeat;	/* may appear more than once */
+	int		(*check)(const char *);
+	const char	*invalid;	/* what a failed check means */
 } fm_keys[FM__MAX] = {
-	{ "title",	 IN_INDEX,	0 },
-	{ "subtitle",	 IN_INDEX,	0 },
-	{ "language",	 IN_INDEX,	0 },
-	{ "author",	 IN_INDEX,	1 },
-	{ "version",	 IN_INDEX,	0 },
-	{ "identifier",	 IN_INDEX,	0 },
-	{ "date",	 IN_BOTH,	0 },
-	{ "manual",	 IN_INDEX,	0 },
-	{ "stylesheet",	 IN_INDEX,	0 },
-	{ "cover",	 IN_INDEX,	0 },
-	{ "man",	 IN_BOTH,	0 },
-	{ "aliases",	 IN_BOTH,	0 },
-	{ "description", IN_BOTH,	0 },
+	{ "title",	 IN_BOTH,	0, NULL, NULL },
+	{ "subtitle",	 IN_INDEX,	0, NULL, NULL },
+	{ "language",	 IN_INDEX,	0, check_language,
+	    "is not a BCP 47 tag" },
+	{ "author",	 IN_INDEX,	1, NULL, NULL },
+	{ "version",	 IN_INDEX,	0, NULL, NULL },
+	{ "identifier",	 IN_INDEX,	0, NULL, NULL },
+	{ "date",	 IN_BOTH,	0, check_date, "is not YYYY-MM-DD" },
+	{ "manual",	 IN_INDEX,	0, NULL, NULL },
+	{ "stylesheet",	 IN_INDEX,	0, NULL, NULL },
+	{ "cover",	 IN_INDEX,	0, NULL, NULL },
+	{ "man",	 IN_BOTH,	0, check_man_list,
+	    "is not a valid man page name" },
+	{ "aliases",	 IN_BOTH,	0, check_man_list,
+	    "is not a list of valid man page names" },
+	{ "description", IN_BOTH,	0, NULL, NULL },
 };
 
 struct fm_field {
@@ -46,7 +63,6 @@ struct fm {
 	size_t		 n;
 };
 
-
 static void
 fm_free(struct fm *fm)
 {
@@ -55,19 +71,17 @@ fm_free(struct fm *fm)
 	for (i = 0; i < fm->n; i++)
 		free(fm->f[i].value);
 	free(fm->f);
-	fm->f = NULL;
-	fm->n = 0;
 }
 
-static const struct fm_field *
-fm_get(const struct fm *fm, enum fm_key key)
+static int
+fm_has(const struct fm *fm, enum fm_key key)
 {
 	size_t	 i;
 
 	for (i = 0; i < fm->n; i++)
 		if (fm->f[i].key == key)
-			return &fm->f[i];
-	return NULL;
+			return 1;
+	return 0;
 }
 
 /* Is this line (len bytes, no newline) a front-matter delimiter? */
@@ -83,112 +97,150 @@ fm_delim(const char *s, size_t len, int closing)
 }
 
 /*
- * Parse "key: value" lines between --- delimiters at the top of text,
- * then blank them (spaces, newlines kept) so that cmark's line numbers
- * stay those of the file.  where says which keys are allowed.
+ * Warn about an unknown key once per book: b->fm_unknown remembers the
+ * keys already named.
+ */
+static void
+unknown_key(struct book *b, const char *path, int line, int col,
+    const char *key, int where)
+{
+	size_t	 i;
+
+	for (i = 0; i < b->nfm_unknown; i++)
+		if (strcmp(b->fm_unknown[i], key) == 0)
+			return;
+	b->fm_unknown = xreallocarray(b->fm_unknown, b->nfm_unknown + 1,
+	    sizeof(*b->fm_unknown));
+	b->fm_unknown[b->nfm_unknown++] = xstrdup(key);
+	diag_warn(path, line, col, "front-matter key '%s' is not one "
+	    "guidebook reads in %s; ignored (reported once)", key,
+	    where == IN_CHAPTER ? "a chapter" : "the index");
+}
+
+/* The value of a "key: value" line, unquoted, trimmed; *col moves. */
+static char *
+fm_value(char *val, int *col)
+{
+	size_t	 n;
+
+	while (*val == ' ' || *val == '\t') {
+		val++;
+		++*col;
+	}
+	val = str_trim(val);
+	n = strlen(val);
+	if (n >= 2 && (val[0] == '"' || val[0] == '\'') &&
+	    val[n - 1] == val[0]) {
+		val[n - 1] = '\0';
+		val++;
+		++*col;
+	}
+	return val;
+}
+
+/*
+ * One line of the block (NUL-terminated, no newline).  *skipping is set
+ * while the lines of an ignored key's value go by.  0 or -1.
  */
 static int
-fm_parse(const char *path, char *text, int where, struct fm *fm)
+fm_line(struct book *b, const char *path, char *line, int lineno,
+    int where, struct fm *fm, int *skipping)
 {
-	char	*line, *end, *eol, *colon, *key, *val;
-	size_t	 k, i;
-	int	 lineno = 1, rc = 0, vcol;
+	char	*key, *colon, *val;
+	size_t	 k;
+	int	 vcol;
+
+	key = line + strspn(line, " \t");
+	if (*key == '\0' || *key == '\r' || *key == '#')
+		return 0;
+	if (key != line || *key == '-') {
+		/* A continuation: an indented line or a "- item". */
+		if (*skipping)
+			return 0;
+		diag_error(path, lineno, (int)(key - line) + 1, "front-matter "
+		    "values take one line: expected 'key: value'");
+		return -1;
+	}
+	colon = key;
+	while (*colon == '-' || *colon == '_' || isalnum((unsigned char)*colon))
+		colon++;
+	if (colon == key || *colon != ':') {
+		diag_error(path, lineno, (int)(colon - line) + 1,
+		    "cannot read front-matter line: expected 'key: value'");
+		return -1;
+	}
+	*colon = '\0';
+	*skipping = 0;
+	for (k = 0; k < FM__MAX; k++)
+		if (strcmp(fm_keys[k].name, key) == 0)
+			break;
+	vcol = (int)(colon + 1 - line) + 1;
+	val = fm_value(colon + 1, &vcol);
+	if (k == FM__MAX || !(fm_keys[k].where & where)) {
+		unknown_key(b, path, lineno, 1, key, where);
+		*skipping = 1;
+		return 0;
+	}
+	if (!fm_keys[k].repeat && fm_has(fm, (enum fm_key)k)) {
+		diag_error(path, lineno, 1, "front-matter key '%s' given "
+		    "twice", key);
+		return -1;
+	}
+	if (*val == '\0') {
+		diag_error(path, lineno, vcol, "front-matter key '%s' has no "
+		    "value", key);
+		return -1;
+	}
+	fm->f = xreallocarray(fm->f, fm->n + 1, sizeof(*fm->f));
+	fm->f[fm->n].key = (enum fm_key)k;
+	fm->f[fm->n].value = xstrdup(val);
+	fm->f[fm->n].line = lineno;
+	fm->f[fm->n].col = vcol;
+	fm->n++;
+	return 0;
+}
+
+/*
+ * Read the block between --- delimiters at the top of text into fm,
+ * then blank it.  where says which keys are allowed.
+ */
+static int
+fm_parse(struct book *b, const char *path, char *text, int where,
+    struct fm *fm)
+{
+	char	*line, *end, *eol;
+	int	 lineno = 1, rc = 0, skipping = 0;
 
 	eol = strchr(text, '\n');
 	if (!fm_delim(text, eol ? (size_t)(eol - text) : strlen(text), 0))
 		return 0;
-	if (eol == NULL) {
-		diag_error(path, 1, 1, "front matter is not closed by '---'");
-		return -1;
-	}
-	for (end = eol + 1; ; end = eol + 1) {
-		eol = strchr(end, '\n');
-		if (fm_delim(end, eol ? (size_t)(eol - end) : strlen(end), 1))
-			break;
-		if (eol == NULL) {
-			diag_error(path, 1, 1,
-			    "front matter is not closed by '---'");
+	for (end = eol; ; end = eol) {
+		if (end == NULL) {
+			diag_error(path, 1, 1, "front matter is not closed by "
+			    "'---'");
 			return -1;
 		}
+		eol = strchr(end + 1, '\n');
+		if (fm_delim(end + 1, eol ? (size_t)(eol - end - 1) :
+		    strlen(end + 1), 1))
+			break;
 	}
-	end = eol ? eol : end + strlen(end);	/* end of closing line */
-
+	end = eol ? eol : end + 1 + strlen(end + 1);	/* closing line's end */
 	for (line = strchr(text, '\n') + 1; line < end; line = eol + 1) {
 		lineno++;
 		eol = strchr(line, '\n');
 		if (eol == NULL || eol >= end)
 			break;
 		*eol = '\0';
-		key = line;
-		while (*key == ' ' || *key == '\t')
-			key++;
-		if (*key == '\0' || *key == '\r' || *key == '#') {
-			*eol = '\n';
-			continue;
-		}
-		colon = key;
-		while (*colon == '-' || *colon == '_' ||
-		    isalnum((unsigned char)*colon))
-			colon++;
-		if (colon == key || *colon != ':') {
-			diag_error(path, lineno, (int)(colon - line) + 1,
-			    "cannot read front-matter line: expected "
-			    "'key: value'");
-			*eol = '\n';
+		if (fm_line(b, path, line, lineno, where, fm, &skipping) == -1)
 			rc = -1;
-			continue;
-		}
-		*colon = '\0';
-		for (k = 0; k < FM__MAX; k++)
-			if (strcmp(fm_keys[k].name, key) == 0)
-				break;
-		val = colon + 1;
-		while (*val == ' ' || *val == '\t')
-			val++;
-		vcol = (int)(val - line) + 1;
-		if (k == FM__MAX || !(fm_keys[k].where & where)) {
-			diag_error(path, lineno, (int)(key - line) + 1,
-			    "unknown front-matter key '%s'", key);
-			rc = -1;
-		} else if (!fm_keys[k].repeat && fm_get(fm, (enum fm_key)k)) {
-			diag_error(path, lineno, (int)(key - line) + 1,
-			    "front-matter key '%s' given twice", key);
-			rc = -1;
-		} else {
-			val = str_trim(val);
-			i = strlen(val);
-			if (i >= 2 && (val[0] == '"' || val[0] == '\'') &&
-			    val[i - 1] == val[0]) {
-				val[i - 1] = '\0';
-				val++;
-				vcol++;
-			}
-			if (*val == '\0') {
-				diag_error(path, lineno, vcol,
-				    "front-matter key '%s' has no value",
-				    key);
-				rc = -1;
-			} else {
-				fm->f = xreallocarray(fm->f, fm->n + 1,
-				    sizeof(*fm->f));
-				fm->f[fm->n].key = (enum fm_key)k;
-				fm->f[fm->n].value = xstrdup(val);
-				fm->f[fm->n].line = lineno;
-				fm->f[fm->n].col = vcol;
-				fm->n++;
-			}
-		}
-		*colon = ':';
 		*eol = '\n';
 	}
-	/* Blank the whole block, delimiters included. */
 	for (line = text; line < end; line++)
 		if (*line != '\n')
 			*line = ' ';
 	return rc;
 }
-
-/* Validators for front-matter values: 0 when good. */
 
 static int
 check_date(const char *s)
@@ -245,15 +297,6 @@ man_name_ok(const char *s)
 	return 0;
 }
 
-static int
-check_line(const char *s)
-{
-	for (; *s != '\0'; s++)
-		if ((unsigned char)*s < 0x20)
-			return -1;
-	return 0;
-}
-
 /* Split "a, b , c" into trimmed words (caller frees each and *out). */
 static void
 split_list(const char *s, char ***out, size_t *n)
@@ -273,110 +316,109 @@ split_list(const char *s, char ***out, size_t *n)
 	free(copy);
 }
 
-/*
- * Apply a document's front matter: the fields shared by chapters and
- * the index go to the doc, the book fields (index only) to the book.
- */
+/* A comma-separated list of man page names, each valid. */
 static int
-fm_apply(struct book *b, struct doc *d, const struct fm *fm)
+check_man_list(const char *s)
 {
-	const struct fm_field	*f;
-	size_t			 i;
-	int			 rc = 0;
+	char	**names = NULL;
+	size_t	  n = 0, i;
+	int	  rc = 0;
 
-	for (i = 0; i < fm->n; i++) {
-		f = &fm->f[i];
-		if (check_line(f->value) == -1) {
-			diag_error(d->path, f->line, f->col,
-			    "control character in '%s'", fm_keys[f->key].name);
+	split_list(s, &names, &n);
+	for (i = 0; i < n; i++) {
+		if (man_name_ok(names[i]) == -1)
 			rc = -1;
-			continue;
-		}
-		switch (f->key) {
-		case FM_TITLE:
-			b->title = xstrdup(f->value);
-			break;
-		case FM_SUBTITLE:
-			b->subtitle = xstrdup(f->value);
-			break;
-		case FM_LANGUAGE:
-			if (check_language(f->value) == -1) {
-				diag_error(d->path, f->line, f->col,
-				    "language '%s' is not a BCP 47 tag",
-				    f->value);
-				rc = -1;
-			} else
-				b->language = xstrdup(f->value);
-			break;
-		case FM_AUTHOR:
-			b->authors = xreallocarray(b->authors,
-			    b->nauthors + 1, sizeof(*b->authors));
-			b->authors[b->nauthors++] = xstrdup(f->value);
-			break;
-		case FM_VERSION:
-			b->version = xstrdup(f->value);
-			break;
-		case FM_IDENTIFIER:
-			b->identifier = xstrdup(f->value);
-			break;
-		case FM_MANUAL:
-			b->manual = xstrdup(f->value);
-			break;
-		case FM_STYLESHEET:
-			b->stylesheet = path_join(b->dir, f->value);
-			break;
-		case FM_COVER:
-			b->cover = path_join(b->dir, f->value);
-			break;
-		case FM_DATE:
-			if (check_date(f->value) == -1) {
-				diag_error(d->path, f->line, f->col,
-				    "date '%s' is not YYYY-MM-DD", f->value);
-				rc = -1;
-			} else
-				d->date = xstrdup(f->value);
-			break;
-		case FM_MAN:
-			d->man_line = f->line;
-			if (man_name_ok(f->value) == -1) {
-				diag_error(d->path, f->line, f->col,
-				    "'%s' is not a valid man page name",
-				    f->value);
-				rc = -1;
-			} else
-				d->man = xstrdup(f->value);
-			break;
-		case FM_ALIASES:
-			d->aliases_line = f->line;
-			split_list(f->value, &d->aliases, &d->naliases);
-			for (size_t j = 0; j < d->naliases; j++)
-				if (man_name_ok(d->aliases[j]) == -1) {
-					diag_error(d->path, f->line, f->col,
-					    "'%s' is not a valid man page "
-					    "name", d->aliases[j]);
-					rc = -1;
-				}
-			break;
-		case FM_DESCRIPTION:
-			d->description = xstrdup(f->value);
-			break;
-		case FM__MAX:
-			abort();
-		}
+		free(names[i]);
 	}
-	return rc;
+	free(names);
+	return n == 0 ? -1 : rc;
+}
+
+/* Store a checked value where it belongs: the doc or the book. */
+static void
+fm_store(struct book *b, struct doc *d, const struct fm_field *f)
+{
+	const char	*v = f->value;
+
+	switch (f->key) {
+	case FM_TITLE:
+		if (d == &b->index)
+			b->title = xstrdup(v);
+		else
+			d->front_title = xstrdup(v);
+		break;
+	case FM_SUBTITLE:
+		b->subtitle = xstrdup(v);
+		break;
+	case FM_LANGUAGE:
+		b->language = xstrdup(v);
+		break;
+	case FM_AUTHOR:
+		b->authors = xreallocarray(b->authors, b->nauthors + 1,
+		    sizeof(*b->authors));
+		b->authors[b->nauthors++] = xstrdup(v);
+		break;
+	case FM_VERSION:
+		b->version = xstrdup(v);
+		break;
+	case FM_IDENTIFIER:
+		b->identifier = xstrdup(v);
+		break;
+	case FM_MANUAL:
+		b->manual = xstrdup(v);
+		break;
+	case FM_STYLESHEET:
+		b->stylesheet = path_join(b->dir, v);
+		break;
+	case FM_COVER:
+		b->cover = path_join(b->dir, v);
+		break;
+	case FM_DATE:
+		d->date = xstrdup(v);
+		break;
+	case FM_MAN:
+		d->man_line = f->line;
+		d->man = xstrdup(v);
+		break;
+	case FM_ALIASES:
+		d->aliases_line = f->line;
+		split_list(v, &d->aliases, &d->naliases);
+		break;
+	case FM_DESCRIPTION:
+		d->description = xstrdup(v);
+		break;
+	case FM__MAX:
+		abort();
+	}
 }
 
 int
 frontmatter_apply(struct book *b, struct doc *d, int where)
 {
-	struct fm	 fm = { NULL, 0 };
-	int		 rc = 0;
+	const struct fm_field	*f;
+	struct fm		 fm = { NULL, 0 };
+	const char		*s;
+	size_t			 i;
+	int			 rc;
 
-	if (fm_parse(d->path, d->text, where, &fm) == -1)
-		rc = -1;
-	if (fm_apply(b, d, &fm) == -1)
-		rc = -1;
+	rc = fm_parse(b, d->path, d->text, where, &fm);
+	for (i = 0; i < fm.n; i++) {
+		f = &fm.f[i];
+		for (s = f->value; *s != '\0' && (unsigned char)*s >= 0x20; s++)
+			;
+		if (*s != '\0') {
+			diag_error(d->path, f->line, f->col, "control "
+			    "character in '%s'", fm_keys[f->key].name);
+			rc = -1;
+		} else if (fm_keys[f->key].check != NULL &&
+		    fm_keys[f->key].check(f->value) == -1) {
+			diag_error(d->path, f->line, f->col, "%s '%s' %s",
+			    fm_keys[f->key].name, f->value,
+			    fm_keys[f->key].invalid);
+			rc = -1;
+		} else
+			fm_store(b, d, f);
+	}
 	fm_free(&fm);
 	return rc;
 }

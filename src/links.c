@@ -175,6 +175,7 @@ resolve_link(struct book *b, struct doc *d, struct link *l)
 
 	if (*url == '\0')
 		return;
+
 	if (url_scheme(url, &slen)) {
 		if (scheme_safe(url, slen) && !image)
 			l->kind = LINK_EXTERNAL;
@@ -223,12 +224,18 @@ resolve_link(struct book *b, struct doc *d, struct link *l)
 	path = pct_decode(url, strcspn(url, "?#"));
 	dir = path_dir(d->rel);
 	rel = path_normalize(dir, path);
+	/*
+	 * The index's links to chapters it could not load were judged
+	 * when it was read; resolving them again would repeat a message.
+	 */
 	if (rel == NULL) {
-		diag_warn(d->path, line, col, "link target '%s' is outside "
-		    "the book", path);
+		if (!l->listing)
+			diag_warn(d->path, line, col, "link target '%s' is "
+			    "outside the book", path);
 	} else if ((l->doc = book_find_doc(b, rel)) == NULL) {
-		diag_warn(d->path, line, col, "link target '%s' not found "
-		    "in the book", path);
+		if (!l->listing)
+			diag_warn(d->path, line, col, "link target '%s' not "
+			    "found in the book", path);
 	} else if (frag != NULL && *frag != '\0' &&
 	    (l->heading = doc_find_id(l->doc, frag)) == NULL) {
 		diag_warn(d->path, line, col, "link target '%s#%s' not "

@@ -9,6 +9,7 @@
 #include <getopt.h>
 #include <limits.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +31,7 @@
 
 enum { EXIT_INPUT = 1, EXIT_USAGE = 2 };
 
+
 enum {
 	OPT_STRICT = 256, OPT_TOC_DEPTH, OPT_STYLESHEET, OPT_ONLY,
 	OPT_DEPFILE, OPT_DEPTARGET, OPT_NO_INDEX, OPT_JOBS
@@ -46,6 +48,7 @@ struct opts {
 	int		 toc_depth;
 	int		 no_index;
 	int		 jobs;		/* -j was given */
+	int		 toc_depth_set;
 };
 
 static void
@@ -98,6 +101,58 @@ help(void)
 "\n"
 "Dates come from SOURCE_DATE_EPOCH when it is set.  See guidebook(1).\n",
 	    stdout);
+}
+
+/* A usage error: tagged like every diagnostic, then the usage. */
+static int
+usage_error(const char *fmt, ...)
+{
+	va_list	 ap;
+
+	fputs(PROGNAME ": error: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	usage(stderr);
+	return EXIT_USAGE;
+}
+
+/*
+ * An output must not replace an input of the book (a mistyped -o).
+ * Returns 0, or -1 after the message (a usage error: exit 2).
+ */
+static int
+refuse_input(const struct book *b, const char *path)
+{
+	const char	*in;
+
+	if ((in = book_input(b, path)) == NULL)
+		return 0;
+	fprintf(stderr, PROGNAME ": %s: error: the output would replace %s, "
+	    "an input of the book\n", path, in);
+	return -1;
+}
+
+/* The first option given that cmd does not take, or NULL. */
+static const char *
+misplaced(const struct opts *o, const char *cmd)
+{
+	int	 epub = strcmp(cmd, "epub") == 0, man = strcmp(cmd, "man") == 0;
+
+	if (o->nonly && !man)
+		return "--only";
+	if (o->no_index && !epub && !man)
+		return "--no-index";
+	if (o->depfile && !epub && !man)
+		return "--depfile";
+	if (o->jobs && strcmp(cmd, "render") == 0)
+		return "--jobs";
+	if (o->toc_depth_set && !epub)
+		return "--toc-depth";
+	if (o->stylesheet && !epub)
+		return "--stylesheet";
+	return NULL;
 }
 
 static int
@@ -155,11 +210,15 @@ cmd_epub(struct book *b, const struct opts *o)
 		free(b->stylesheet);
 		b->stylesheet = xstrdup(o->stylesheet);
 	}
+	if (refuse_input(b, o->output) == -1 || (o->depfile != NULL &&
+	    refuse_input(b, o->depfile) == -1))
+		return RC_USAGE;
 	memset(&eo, 0, sizeof(eo));
 	eo.toc_depth = o->toc_depth;
 	if (epub_build(b, &eo, &data, &len) == -1)
 		return -1;
-	rc = file_write_atomic(o->output, data, len);
+	/* Nothing is written when anything was reported (--strict). */
+	rc = diag_errors ? -1 : file_write_atomic(o->output, data, len);
 	free(data);
 	if (rc == 0 && o->depfile != NULL) {
 		deps = xcalloc(b->nchapters + 3, sizeof(*deps));
@@ -196,34 +255,34 @@ selected(const struct opts *o, const struct doc *d)
 	return hit;
 }
 
-static int
-write_page(const char *dir, const char *name, struct buf *text)
-{
-	char	*path;
-	int	 rc;
+/* A man page to write: its path and text. */
+struct page {
+	char		*path;
+	struct buf	 text;
+};
 
-	path = xasprintf("%s/%s.7", dir, name);
-	rc = file_write_atomic(path, text->ptr, text->len);
-	free(path);
-	return rc;
+static void
+page_add(struct page **pages, size_t *n, const char *dir, const char *name)
+{
+	*pages = xreallocarray(*pages, *n + 1, sizeof(**pages));
+	(*pages)[*n].path = xasprintf("%s/%s.7", dir, name);
+	memset(&(*pages)[*n].text, 0, sizeof((*pages)[*n].text));
+	++*n;
 }
 
-static int
-man_doc(const struct book *b, const struct doc *d, const char *dir)
+/* The pages of d: its own and one .so page per alias. */
+static void
+man_doc(const struct book *b, const struct doc *d, const char *dir,
+    struct page **pages, size_t *n)
 {
-	struct buf	 page = { NULL, 0, 0 };
-	size_t		 i;
-	int		 rc;
+	size_t	 i;
 
-	roff_page(b, d, &page);
-	rc = write_page(dir, d->man, &page);
-	for (i = 0; rc == 0 && i < d->naliases; i++) {
-		buf_reset(&page);
-		roff_alias(d, &page);
-		rc = write_page(dir, d->aliases[i], &page);
+	page_add(pages, n, dir, d->man);
+	roff_page(b, d, &(*pages)[*n - 1].text);
+	for (i = 0; i < d->naliases; i++) {
+		page_add(pages, n, dir, d->aliases[i]);
+		roff_alias(d, &(*pages)[*n - 1].text);
 	}
-	buf_free(&page);
-	return rc;
 }
 
 /* The chapter index of d, or nchapters for the index document. */
@@ -234,28 +293,57 @@ doc_slot(const struct book *b, const struct doc *d)
 	    (size_t)(d - b->chapters);
 }
 
+/* Is every --only file a document of the book?  0 or RC_USAGE. */
+static int
+check_only(const struct book *b, const struct opts *o)
+{
+	size_t	 i, k;
+	char	*a, *want;
+	int	 found;
+
+	for (k = 0; k < o->nonly; k++) {
+		want = realpath(o->only[k], NULL);
+		for (i = 0, found = 0; want && !found && i <= b->nchapters;
+		    i++) {
+			a = realpath(i == 0 ? b->index.path :
+			    b->chapters[i - 1].path, NULL);
+			found = a != NULL && strcmp(a, want) == 0;
+			free(a);
+		}
+		free(want);
+		if (!found) {
+			usage_error("--only %s: not a document of this book",
+			    o->only[k]);
+			return RC_USAGE;
+		}
+	}
+	return 0;
+}
+
+/*
+ * Every page is rendered before any is written: a book with problems
+ * (--strict) or an output that would replace an input writes nothing.
+ */
 static int
 cmd_man(struct book *b, const struct opts *o)
 {
+	struct page	 *pages = NULL;
 	const char	**paths;
 	char		 *dir, *used;
-	size_t		  i, j, m = 0, found = 0;
+	size_t		  i, j, m = 0, n = 0;
 	int		  rc = 0;
 
+	if (check_only(b, o) == RC_USAGE)
+		return RC_USAGE;
 	dir = xasprintf("%s/man7", o->output);
-	if (mkdir_p(dir) == -1) {
-		free(dir);
-		return -1;
-	}
 	/* used[k]: the pages written were made from document k. */
 	used = xcalloc(b->nchapters + 1, 1);
-	for (i = 0; i <= b->nchapters && rc == 0; i++) {
+	for (i = 0; i <= b->nchapters; i++) {
 		const struct doc *d = i == 0 ? &b->index : &b->chapters[i - 1];
 
 		if (!selected(o, d))
 			continue;
-		found++;
-		rc = man_doc(b, d, dir);
+		man_doc(b, d, dir, &pages, &n);
 		used[doc_slot(b, d)] = 1;
 		used[b->nchapters] = 1;		/* metadata */
 		for (j = 0; j < d->nsee_also; j++)
@@ -263,11 +351,16 @@ cmd_man(struct book *b, const struct opts *o)
 		if (i == 0)
 			memset(used, 1, b->nchapters + 1);
 	}
-	if (rc == 0 && found < o->nonly) {
-		diag_error(NULL, 0, 0, "--only names a file that is not a "
-		    "document of this book");
+	for (i = 0; i < n && rc == 0; i++)
+		if (refuse_input(b, pages[i].path) == -1)
+			rc = RC_USAGE;
+	if (rc == 0 && o->depfile != NULL && refuse_input(b, o->depfile) == -1)
+		rc = RC_USAGE;
+	if (rc == 0 && (diag_errors || mkdir_p(dir) == -1))
 		rc = -1;
-	}
+	for (i = 0; i < n && rc == 0; i++)
+		rc = file_write_atomic(pages[i].path, pages[i].text.ptr,
+		    pages[i].text.len);
 	if (rc == 0 && o->depfile != NULL) {
 		paths = xcalloc(b->nchapters + 1, sizeof(*paths));
 		paths[m++] = b->index.path;
@@ -277,6 +370,11 @@ cmd_man(struct book *b, const struct opts *o)
 		rc = write_depfile(o, paths, m);
 		free(paths);
 	}
+	for (i = 0; i < n; i++) {
+		free(pages[i].path);
+		buf_free(&pages[i].text);
+	}
+	free(pages);
 	free(used);
 	free(dir);
 	return rc;
@@ -329,6 +427,7 @@ main(int argc, char *argv[])
 	char		*end;
 	time_t		 epoch;
 	long		 v;
+	const char	*bad;
 	int		 c, rc;
 
 	signal(SIGXFSZ, SIG_IGN);	/* a full "disk" is an error, not death */
@@ -345,21 +444,22 @@ main(int argc, char *argv[])
 		puts("guidebook " GUIDEBOOK_VERSION);
 		return 0;
 	}
-	if (argc < 2 || argv[1][0] == '-') {
-		usage(stderr);
-		return EXIT_USAGE;
-	}
+	if (argc < 2)
+		return usage_error("no command");
+	if (argv[1][0] == '-')
+		return usage_error("unknown option '%s' (a command comes "
+		    "first)", argv[1]);
 	cmd = argv[1];
 	if (strcmp(cmd, "epub") != 0 && strcmp(cmd, "man") != 0 &&
 	    strcmp(cmd, "render") != 0 && strcmp(cmd, "examples") != 0) {
-		fprintf(stderr, PROGNAME ": unknown command '%s'\n", cmd);
-		usage(stderr);
-		return EXIT_USAGE;
+		return usage_error("unknown command '%s'", cmd);
 	}
 	argc--;
 	argv++;
 	argv[0] = (char *)PROGNAME;	/* getopt's messages name us */
-	while ((c = getopt_long(argc, argv, "hj:o:t:V", longopts, NULL)) != -1) {
+	opterr = 0;		/* our messages, in our format */
+	while ((c = getopt_long(argc, argv, ":hj:o:t:V", longopts,
+	    NULL)) != -1) {
 		switch (c) {
 		case 'o':
 			o.output = optarg;
@@ -374,11 +474,11 @@ main(int argc, char *argv[])
 			errno = 0;
 			v = strtol(optarg, &end, 10);
 			if (errno || *end != '\0' || v < 0 || v > 5) {
-				fprintf(stderr, PROGNAME ": --toc-depth: "
-				    "expected 0 to 5, not '%s'\n", optarg);
-				return EXIT_USAGE;
+				return usage_error("--toc-depth: expected 0 "
+				    "to 5, not '%s'", optarg);
 			}
 			o.toc_depth = (int)v;
+			o.toc_depth_set = 1;
 			break;
 		case OPT_STYLESHEET:
 			o.stylesheet = optarg;
@@ -398,9 +498,8 @@ main(int argc, char *argv[])
 			errno = 0;
 			v = strtol(optarg, &end, 10);
 			if (errno || *end != '\0' || v < 1 || v > POOL_MAX) {
-				fprintf(stderr, PROGNAME ": --jobs: expected "
-				    "1 to %d, not '%s'\n", POOL_MAX, optarg);
-				return EXIT_USAGE;
+				return usage_error("--jobs: expected 1 to %d, "
+				    "not '%s'", POOL_MAX, optarg);
 			}
 			pool_jobs = (unsigned)v;
 			o.jobs = 1;
@@ -414,9 +513,12 @@ main(int argc, char *argv[])
 		case 'V':
 			puts("guidebook " GUIDEBOOK_VERSION);
 			return 0;
+		case ':':
+			return usage_error("option '%s' needs a value",
+			    argv[optind - 1]);
 		default:
-			usage(stderr);
-			return EXIT_USAGE;
+			return usage_error("unknown option '%s'",
+			    argv[optind - 1]);
 		}
 	}
 	argc -= optind;
@@ -425,23 +527,16 @@ main(int argc, char *argv[])
 	if (strcmp(cmd, "render") == 0) {
 		if (o.to == NULL || (strcmp(o.to, "xhtml") != 0 &&
 		    strcmp(o.to, "man") != 0) || argc > 1 || o.output) {
-			fprintf(stderr, PROGNAME ": render needs -t xhtml or "
-			    "-t man and at most one file\n");
-			return EXIT_USAGE;
+			return usage_error("render needs -t xhtml or -t man "
+			    "and at most one file");
 		}
 	} else if (argc != 1 || o.output == NULL || o.to != NULL) {
-		fprintf(stderr, PROGNAME ": %s needs -o and one index file\n",
-		    cmd);
-		return EXIT_USAGE;
+		return usage_error("%s needs -o and one index file", cmd);
 	}
-	if ((o.nonly && strcmp(cmd, "man") != 0) || (o.no_index &&
-	    strcmp(cmd, "epub") != 0 && strcmp(cmd, "man") != 0) || (o.depfile &&
-	    strcmp(cmd, "epub") != 0 && strcmp(cmd, "man") != 0) ||
-	    (o.deptarget && !o.depfile) || (o.jobs &&
-	    strcmp(cmd, "render") == 0)) {
-		fprintf(stderr, PROGNAME ": option not valid for %s\n", cmd);
-		return EXIT_USAGE;
-	}
+	if ((bad = misplaced(&o, cmd)) != NULL)
+		return usage_error("%s is not an option of '%s'", bad, cmd);
+	if (o.deptarget && !o.depfile)
+		return usage_error("--deptarget needs --depfile");
 
 	/*
 	 * Every date guidebook writes is UTC.  libzip, compressing pages
@@ -461,9 +556,9 @@ main(int argc, char *argv[])
 	if (strcmp(cmd, "render") == 0)
 		rc = book_load_single(&b, argc ? argv[0] : NULL, epoch);
 	else
-		rc = book_load(&b, argv[0], epoch, !o.no_index &&
+		rc = book_load(&b, argv[0], epoch, (!o.no_index &&
 		    (strcmp(cmd, "epub") == 0 || strcmp(cmd, "man") == 0) ?
-		    BOOK_INDEX : 0);
+		    BOOK_INDEX : 0) | (strcmp(cmd, "man") == 0 ? BOOK_MAN : 0));
 	if (rc == 0 && !o.no_index && (strcmp(cmd, "epub") == 0 ||
 	    strcmp(cmd, "man") == 0)) {
 		b.ix = xcalloc(1, sizeof(*b.ix));
@@ -482,5 +577,7 @@ main(int argc, char *argv[])
 	book_free(&b);
 	free(o.only);
 	xmlCleanupParser();
+	if (rc == RC_USAGE)
+		return EXIT_USAGE;
 	return rc == 0 && diag_errors == 0 ? 0 : EXIT_INPUT;
 }

@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "load.h"
@@ -95,26 +96,87 @@ inside_dir(const char *dir, const char *file)
 	return ok;
 }
 
-/* Add the chapter linked from index item link n.  0 or -1. */
+/* Where a chapter is listed, and how. */
+struct listing {
+	cmark_node	*link;		/* the index's link to the chapter */
+	const char	*part;		/* part title, or NULL */
+	size_t		 depth;		/* list nesting, 0 at the top */
+	int		 numbered;	/* in a list (0: mdBook prefix/suffix) */
+};
+
+/* Is the file at path usable as a chapter?  Reports at the index line. */
 static int
-add_chapter(struct book *b, cmark_node *n, const char *part, size_t *cap)
+chapter_file_ok(struct book *b, const char *file, const char *path,
+    int line, int col, struct stat *st)
+{
+	if (stat(file, st) == -1) {
+		diag_error(b->index.path, line, col, "chapter '%s' not found: "
+		    "%s", path, strerror(errno));
+		return -1;
+	}
+	if (S_ISDIR(st->st_mode)) {
+		diag_error(b->index.path, line, col, "chapter '%s' is a "
+		    "directory, not a Markdown file", path);
+		return -1;
+	}
+	if (!S_ISREG(st->st_mode)) {
+		diag_error(b->index.path, line, col, "chapter '%s' is not a "
+		    "regular file", path);
+		return -1;
+	}
+	if (!inside_dir(b->dir, file)) {
+		diag_error(b->index.path, line, col, "chapter '%s' resolves "
+		    "outside the book", path);
+		return -1;
+	}
+	return 0;
+}
+
+/* Put chapter d into the part titled part (a new part if it changed). */
+static void
+join_part(struct book *b, struct doc *d, const char *part)
+{
+	struct part	*p = b->nparts ? &b->parts[b->nparts - 1] : NULL;
+
+	if (part == NULL)
+		return;
+	if (p == NULL || p->first + p->count != d->number - 1 ||
+	    strcmp(p->title, part) != 0) {
+		b->parts = xreallocarray(b->parts, b->nparts + 1,
+		    sizeof(*b->parts));
+		p = &b->parts[b->nparts];
+		p->title = xstrdup(part);
+		p->xhtml = xasprintf("part%02zu.xhtml", b->nparts + 1);
+		p->first = d->number - 1;
+		p->count = 0;
+		b->nparts++;
+	}
+	p->count++;
+	d->part = b->nparts - 1;
+}
+
+/* Add the chapter of a listing.  0 or -1. */
+static int
+add_chapter(struct book *b, const struct listing *ls, size_t *cap)
 {
 	struct doc	*d;
-	const char	*url = cmark_node_get_url(n);
+	struct buf	 text = { NULL, 0, 0 };
+	const char	*url = cmark_node_get_url(ls->link);
 	char		*path, *rel, *file;
 	int		 line, col;
 	struct stat	 st;
 
-	line = cmark_node_get_start_line(n);
-	col = cmark_node_get_start_column(n);
+	/* Judged here: resolving it again would only repeat a message. */
+	if (node_link(ls->link) != NULL)
+		((struct link *)node_link(ls->link))->listing = 1;
+	line = cmark_node_get_start_line(ls->link);
+	col = cmark_node_get_start_column(ls->link);
 	path = pct_decode(url, strcspn(url, "?#"));
 	rel = path_normalize("", path);
 	if (rel == NULL || path[0] == '/') {
 		diag_error(b->index.path, line, col, "chapter '%s' is outside "
 		    "the book", path);
-		free(path);
-		free(rel);
-		return -1;
+		goto fail;
 	}
 	if (strcmp(rel, b->index.rel) == 0) {
 		diag_error(b->index.path, line, col, "the index lists itself "
@@ -127,19 +189,10 @@ add_chapter(struct book *b, cmark_node *n, const char *part, size_t *cap)
 		goto fail;
 	}
 	file = path_join(b->dir, rel);
-	if (stat(file, &st) == -1) {
-		diag_error(b->index.path, line, col, "chapter '%s' not found: "
-		    "%s", path, strerror(errno));
+	if (chapter_file_ok(b, file, path, line, col, &st) == -1) {
 		free(file);
 		goto fail;
 	}
-	if (!inside_dir(b->dir, file)) {
-		diag_error(b->index.path, line, col, "chapter '%s' resolves "
-		    "outside the book", path);
-		free(file);
-		goto fail;
-	}
-
 	if (b->nchapters == *cap) {
 		*cap = *cap ? *cap * 2 : 16;
 		b->chapters = xreallocarray(b->chapters, *cap,
@@ -149,27 +202,19 @@ add_chapter(struct book *b, cmark_node *n, const char *part, size_t *cap)
 	memset(d, 0, sizeof(*d));
 	d->path = file;
 	d->rel = rel;
+	d->line = line;
+	d->col = col;
+	d->depth = ls->depth;
+	d->numbered = ls->numbered;
+	book_node_text(ls->link, &text);
+	buf_puts(&text, "");
+	d->link_text = xstrdup(str_trim(text.ptr));
+	buf_free(&text);
 	b->source_bytes += (size_t)st.st_size;
 	d->number = b->nchapters;
 	d->part = NO_PART;
 	d->xhtml = xhtml_name(b, rel, d->number);
-	if (part != NULL) {
-		if (b->nparts == 0 ||
-		    b->parts[b->nparts - 1].first + b->parts[b->nparts - 1].count
-		    != d->number - 1 ||
-		    strcmp(b->parts[b->nparts - 1].title, part) != 0) {
-			b->parts = xreallocarray(b->parts, b->nparts + 1,
-			    sizeof(*b->parts));
-			b->parts[b->nparts].title = xstrdup(part);
-			b->parts[b->nparts].xhtml = xasprintf("part%02zu.xhtml",
-			    b->nparts + 1);
-			b->parts[b->nparts].first = d->number - 1;
-			b->parts[b->nparts].count = 0;
-			b->nparts++;
-		}
-		b->parts[b->nparts - 1].count++;
-		d->part = b->nparts - 1;
-	}
+	join_part(b, d, ls->part);
 	free(path);
 	return 0;
 fail:
@@ -178,27 +223,82 @@ fail:
 	return -1;
 }
 
-/* Walk the index: headings open parts, list item links are chapters. */
+/* Does the link point at a file of the book (not a URL or a fragment)? */
+static int
+local_link(cmark_node *link)
+{
+	const char	*url = link ? cmark_node_get_url(link) : NULL;
+	size_t		 slen;
+
+	return url != NULL && *url != '\0' && *url != '#' &&
+	    !url_scheme(url, &slen);
+}
+
+/*
+ * The link of a paragraph that holds nothing else (blanks aside), as
+ * mdBook's prefix and suffix chapters are written, or NULL.
+ */
+static cmark_node *
+lone_link(cmark_node *para)
+{
+	cmark_node	*n, *link = NULL;
+	const char	*t;
+
+	for (n = cmark_node_first_child(para); n; n = cmark_node_next(n)) {
+		switch (cmark_node_get_type(n)) {
+		case CMARK_NODE_LINK:
+			if (link != NULL)
+				return NULL;
+			link = n;
+			break;
+		case CMARK_NODE_TEXT:
+			for (t = cmark_node_get_literal(n); *t; t++)
+				if (*t != ' ' && *t != '\t')
+					return NULL;
+			break;
+		case CMARK_NODE_SOFTBREAK:
+			break;
+		default:
+			return NULL;
+		}
+	}
+	return link;
+}
+
+/*
+ * Walk the index.  A heading opens a part; the first link of a list
+ * item is a chapter, nested as deep as its list; a paragraph outside
+ * any list that holds a lone link to a file is an unnumbered chapter
+ * (mdBook's prefix and suffix chapters).  An item whose link is empty
+ * (mdBook's draft chapter) or external is not a chapter.
+ */
 int
 summary_chapters(struct book *b)
 {
 	cmark_iter		*it;
 	cmark_event_type	 ev;
-	cmark_node		*n, *link;
+	cmark_node		*n;
 	const struct heading	*title;
 	struct buf		 part = { NULL, 0, 0 };
-	size_t			 cap = 0;
-	int			 rc = 0, inpart = 0;
-	const char		*ptitle = NULL;
-	const char		*url;
-	size_t			 slen;
+	struct listing		 ls;
+	const char		*ptitle;
+	size_t			 cap = 0, lists = 0;
+	int			 rc = 0;
 
+	if (b->index.root == NULL)
+		return -1;
+	memset(&ls, 0, sizeof(ls));
 	title = doc_title(&b->index);
 	it = cmark_iter_new(b->index.root);
 	while ((ev = cmark_iter_next(it)) != CMARK_EVENT_DONE) {
 		n = cmark_iter_get_node(it);
+		if (cmark_node_get_type(n) == CMARK_NODE_LIST) {
+			lists += ev == CMARK_EVENT_ENTER ? 1 : -1;
+			continue;
+		}
 		if (ev != CMARK_EVENT_ENTER)
 			continue;
+		ls.link = NULL;
 		switch (cmark_node_get_type(n)) {
 		case CMARK_NODE_HEADING:
 			if (node_heading(n) == title)
@@ -207,57 +307,203 @@ summary_chapters(struct book *b)
 			book_node_text(n, &part);
 			buf_puts(&part, "");	/* never NULL, even if empty */
 			ptitle = str_trim(part.ptr);
-			inpart = *ptitle != '\0';	/* empty: no part */
+			ls.part = *ptitle != '\0' ? ptitle : NULL;
 			break;
 		case CMARK_NODE_ITEM:
-			if ((link = item_link(n)) == NULL)
-				break;
-			url = cmark_node_get_url(link);
-			if (url == NULL || *url == '\0' || *url == '#' ||
-			    url_scheme(url, &slen))
-				break;
-			if (add_chapter(b, link, inpart ? ptitle : NULL,
-			    &cap) == -1)
-				rc = -1;
+			ls.link = item_link(n);
+			ls.depth = lists - 1;
+			ls.numbered = 1;
+			break;
+		case CMARK_NODE_PARAGRAPH:
+			if (lists == 0) {
+				ls.link = lone_link(n);
+				ls.depth = 0;
+				ls.numbered = 0;
+			}
 			break;
 		default:
 			break;
 		}
+		if (local_link(ls.link) && add_chapter(b, &ls, &cap) == -1)
+			rc = -1;
 	}
 	cmark_iter_free(it);
 	buf_free(&part);
+	if (rc == 0 && b->nchapters == 0 && !b->index_failed) {
+		diag_error(b->index.path, 0, 0, "the index lists no chapters "
+		    "(a list of links to Markdown files, see guidebook(1))");
+		rc = -1;
+	}
 	return rc;
 }
 
-/* Man page names must be unique across the book, aliases included. */
-int
-check_names(struct book *b)
+/*
+ * Man page names.  A chapter without a man: key is named after the book
+ * and its file ("book-file"; a README.md or index.md after its
+ * directory), at most MAN_MAX bytes, so that the page's header line
+ * (NAME(7), the manual, NAME(7)) fits 78 columns.  A derived name that
+ * is taken gets its directory, then a number; names the authors chose
+ * must be unique, and a clash among them is an error for the man back
+ * end only.
+ */
+#define MAN_MAX		28
+#define BOOK_MAN_MAX	20
+
+/* A name part: lower case, [a-z0-9._+-] only; caller frees. */
+static char *
+man_part(const char *s, size_t n)
 {
-	const char	**names = NULL;
-	size_t		  n = 0, i, j, k;
-	int		  rc = 0;
-	struct doc	 *d;
+	char	*p = xstrndup(s, n);
+	size_t	 i;
+
+	for (i = 0; p[i] != '\0'; i++) {
+		p[i] = (char)tolower((unsigned char)p[i]);
+		if (!isalnum((unsigned char)p[i]) && strchr("._+-", p[i]) ==
+		    NULL)
+			p[i] = '-';
+	}
+	return p;
+}
+
+/* The book's part of derived names: its man name, short enough. */
+static char *
+book_stem(const char *man)
+{
+	struct buf	 b = { NULL, 0, 0 };
+	const char	*s;
+	size_t		 words = 1;
+
+	if (strlen(man) <= BOOK_MAN_MAX)
+		return xstrdup(man);
+	for (s = man; *s != '\0'; s++)
+		words += *s == '-';
+	if (words >= 3) {		/* the-rust-programming-language: trpl */
+		for (s = man; *s != '\0'; s++)
+			if (s == man || s[-1] == '-')
+				buf_putc(&b, *s);
+		return buf_take(&b);
+	}
+	for (s = man + BOOK_MAN_MAX; s > man && *s != '-'; s--)
+		;
+	return xstrndup(man, s > man ? (size_t)(s - man) : BOOK_MAN_MAX);
+}
+
+static int
+name_taken(const struct book *b, const char *name, const struct doc *self)
+{
+	const struct doc	*d;
+	size_t			 i, k;
 
 	for (i = 0; i <= b->nchapters; i++) {
 		d = i == 0 ? &b->index : &b->chapters[i - 1];
-		names = xreallocarray(names, n + 1 + d->naliases,
-		    sizeof(*names));
+		if (d != self && d->man != NULL && strcmp(d->man, name) == 0)
+			return 1;
+		for (k = 0; k < d->naliases; k++)
+			if (strcmp(d->aliases[k], name) == 0)
+				return 1;
+	}
+	return 0;
+}
+
+/* "stem" of a chapter file: its name, or its directory's for README. */
+static char *
+file_stem(const char *rel, int parent)
+{
+	const char	*base, *end, *dir;
+	size_t		 n;
+	int		 readme;
+
+	base = strrchr(rel, '/');
+	base = base ? base + 1 : rel;
+	end = strrchr(base, '.');
+	n = end && end != base ? (size_t)(end - base) : strlen(base);
+	readme = (n == 6 && strncasecmp(base, "README", 6) == 0) ||
+	    (n == 5 && strncasecmp(base, "index", 5) == 0);
+	if ((parent || readme) && base != rel) {
+		for (dir = base - 1; dir > rel && dir[-1] != '/'; dir--)
+			;
+		if (readme)
+			return man_part(dir, (size_t)(base - 1 - dir));
+		return man_part(dir, (size_t)(base - dir) + n);
+	}
+	return man_part(base, n);
+}
+
+/* Join book and stem, cut to MAN_MAX at a hyphen if it must be. */
+static char *
+join_name(const char *book, const char *stem)
+{
+	char	*name = xasprintf("%s-%s", book, stem), *p;
+
+	if (strlen(name) > MAN_MAX) {
+		for (p = name + MAN_MAX; p > name + strlen(book) + 1 &&
+		    *p != '-'; p--)
+			;
+		*(p > name + strlen(book) + 1 ? p : name + MAN_MAX) = '\0';
+	}
+	return name;
+}
+
+static void
+derive_man_name(struct book *b, struct doc *d, const char *book)
+{
+	char	*stem, *name, *s;
+	size_t	 k;
+
+	/* book-file, then book-dir-file, then book-file-2, -3 ... */
+	for (k = 0;; k++) {
+		stem = file_stem(d->rel, k == 1);
+		s = join_name(book, stem);
+		free(stem);
+		if (k < 2)
+			name = s;
+		else {
+			name = xasprintf("%.*s-%zu", MAN_MAX - 6, s, k);
+			free(s);
+		}
+		if (!name_taken(b, name, d))
+			break;
+		free(name);
+	}
+	d->man = name;
+}
+
+/* The index line of a doc, or its man: key's, for messages. */
+static int
+name_line(const struct doc *d, int alias)
+{
+	return alias ? d->aliases_line : d->man_line;
+}
+
+int
+check_names(struct book *b)
+{
+	const struct doc	*d, *e;
+	size_t			 i, j, k, m;
+	int			 rc = 0;
+
+	for (i = 0; i <= b->nchapters; i++) {
+		d = i == 0 ? &b->index : &b->chapters[i - 1];
 		for (k = 0; k <= d->naliases; k++) {
 			const char *name = k == 0 ? d->man : d->aliases[k - 1];
 
-			for (j = 0; j < n; j++)
-				if (strcmp(names[j], name) == 0)
-					break;
-			if (j < n) {
-				diag_error(d->path, k == 0 ? d->man_line :
-				    d->aliases_line, 0, "man page name '%s' "
-				    "is used twice in the book", name);
+			for (j = 0; j < i; j++) {
+				e = j == 0 ? &b->index : &b->chapters[j - 1];
+				for (m = 0; m <= e->naliases; m++)
+					if (strcmp(m == 0 ? e->man :
+					    e->aliases[m - 1], name) == 0)
+						break;
+				if (m > e->naliases)
+					continue;
+				diag_error(d->path, name_line(d, k > 0), 0,
+				    "man page name '%s' is also the name of "
+				    "%s:%d; give one of them another 'man:' "
+				    "in its front matter", name, e->path,
+				    name_line(e, m > 0));
 				rc = -1;
 			}
-			names[n++] = name;
 		}
 	}
-	free(names);
 	return rc;
 }
 
@@ -267,7 +513,7 @@ book_defaults(struct book *b)
 {
 	struct tm	 tm;
 	struct doc	*d;
-	char		 date[32];
+	char		 date[32], *book, *slug;
 	size_t		 i;
 
 	if (b->title == NULL)
@@ -276,7 +522,7 @@ book_defaults(struct book *b)
 	if (b->language == NULL)
 		b->language = xstrdup("en");
 	if (b->index.man == NULL) {
-		char *slug = slugify(b->title);
+		slug = slugify(b->title);
 		b->index.man = man_name_ok(slug) == 0 ? slug : xstrdup("book");
 		if (b->index.man != slug)
 			free(slug);
@@ -296,27 +542,21 @@ book_defaults(struct book *b)
 		b->date = xstrdup(date);
 	}
 	b->index.xhtml = xstrdup("contents.xhtml");
+	book = book_stem(b->index.man);
 	for (i = 0; i < b->nchapters; i++) {
 		d = &b->chapters[i];
+		if (d->title == NULL && d->front_title != NULL)
+			d->title = xstrdup(d->front_title);
+		if (d->title == NULL && d->link_text && *d->link_text)
+			d->title = xstrdup(d->link_text);
 		if (d->title == NULL) {
 			const char *base = strrchr(d->rel, '/');
 			d->title = xstrdup(base ? base + 1 : d->rel);
 		}
-		if (d->man == NULL) {
-			char *base = xstrdup(strrchr(d->rel, '/') ?
-			    strrchr(d->rel, '/') + 1 : d->rel);
-			char *dot = strrchr(base, '.');
-			if (dot != NULL && dot != base)
-				*dot = '\0';
-			d->man = xasprintf("%s-%s", b->index.man, base);
-			if (man_name_ok(d->man) == -1) {
-				free(d->man);
-				d->man = xasprintf("%s-%zu", b->index.man,
-				    d->number);
-			}
-			free(base);
-		}
+		if (d->man == NULL)
+			derive_man_name(b, d, book);
 		if (d->description == NULL)
 			d->description = xstrdup(d->title);
 	}
+	free(book);
 }

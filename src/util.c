@@ -296,12 +296,19 @@ file_read(const char *path, char **out, size_t *outlen)
 
 	*out = NULL;
 	*outlen = 0;
-	if ((fd = open(path, O_RDONLY)) == -1) {
+	/* Non-blocking: opening a FIFO must not wait for a writer. */
+	if ((fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY)) == -1) {
 		diag_error(path, 0, 0, "cannot open: %s", strerror(errno));
 		return -1;
 	}
-	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
-		diag_error(path, 0, 0, "not a regular file");
+	if (fstat(fd, &st) == -1) {
+		diag_error(path, 0, 0, "cannot stat: %s", strerror(errno));
+		close(fd);
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		diag_error(path, 0, 0, S_ISDIR(st.st_mode) ? "a directory, not "
+		    "a file" : "not a regular file");
 		close(fd);
 		return -1;
 	}

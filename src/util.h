@@ -80,6 +80,13 @@ void	diag_capture_begin(struct diag_capture *c);
 void	diag_capture_end(void);
 void	diag_capture_flush(struct diag_capture *c);
 
+/*
+ * What a function returns, beside 0 and -1 (bad input, reported), when
+ * the command line asked for something impossible (an output that
+ * would replace an input): main.c exits with the usage status.
+ */
+#define RC_USAGE	(-2)
+
 /* No input file may be larger than this. */
 #define FILE_MAX ((size_t)16 * 1024 * 1024)
 
@@ -91,8 +98,11 @@ int	file_read(const char *path, char **out, size_t *len);
 
 /*
  * Write len bytes to path atomically: a temporary file beside it,
- * fsync'd and renamed over the target only when complete.  On failure
- * the previous file is untouched and no temporary file remains.
+ * renamed over the target only when complete, so that a reader sees
+ * the old file or the new one, never a part (no fsync: a crash of the
+ * machine may lose the new file, as with any build tool).  On failure
+ * the previous file is untouched and no temporary file remains.  A
+ * path that is not a regular file (a pipe, /dev/stdout) is written into.
  * Returns 0, or -1 after a diagnostic.
  */
 int	file_write_atomic(const char *path, const void *data, size_t len);

@@ -744,7 +744,7 @@ def hostile_names_and_paths():
         os.makedirs(os.path.join(book, "dir.md"))
         os.symlink(outside, os.path.join(book, "link.md"))
         for entry, needle in (("[l](link.md)", "resolves outside the book"),
-                              ("[d](dir.md)", "not a regular file"),
+                              ("[d](dir.md)", "is a directory"),
                               ("[x](../outside.md)", "outside the book"),
                               ("[m](missing.md)", "not found")):
             with open(os.path.join(book, "README.md"), "w") as f:
