@@ -41,7 +41,8 @@ endif
 
 SRCS	 = src/book.c src/frontmatter.c src/links.c src/summary.c src/epub.c src/examples.c src/highlight.c \
 	   src/main.c src/roff.c src/roff_escape.c src/util.c src/uuid.c \
-	   src/xhtml.c src/index.c src/pool.c src/tree.c src/codeinfo.c
+	   src/xhtml.c src/index.c src/pool.c src/tree.c src/codeinfo.c \
+	   src/diagram.c
 OBJS	 = $(SRCS:src/%.c=build/%.o)
 
 # The chapters: the .md targets of the index's list-item links.
@@ -114,6 +115,22 @@ build/asan/guidebook: $(ASAN_OBJS)
 
 -include $(ASAN_OBJS:.o=.d)
 
+# The diagram module alone (tests/diagram/driver.c): a drawing on
+# standard input, its SVG or its words on standard output; tests/check.py
+# runs both builds over tests/diagram/*.txt.
+DIAGRAM_DRIVER_DEPS = tests/diagram/driver.c src/diagram.h src/util.h
+
+build/diagram-driver: $(DIAGRAM_DRIVER_DEPS) build/diagram.o build/util.o
+	$(CC) $(STD_CPPFLAGS) -Isrc $(CPPFLAGS) $(STD_CFLAGS) $(CFLAGS) \
+	    $(LDFLAGS) -o $@ tests/diagram/driver.c build/diagram.o \
+	    build/util.o $(LDLIBS)
+
+build/asan/diagram-driver: $(DIAGRAM_DRIVER_DEPS) build/asan/diagram.o \
+	    build/asan/util.o
+	$(CC) $(STD_CPPFLAGS) -Isrc $(CPPFLAGS) $(STD_CFLAGS) $(ASAN_CFLAGS) \
+	    $(LDFLAGS) -o $@ tests/diagram/driver.c build/asan/diagram.o \
+	    build/asan/util.o $(LDLIBS)
+
 # The fuzz harnesses as plain programs (a main() instead of libFuzzer)
 # on the same objects: make check replays tests/fuzz/regress with them.
 REPLAYS = $(FUZZ_MODES:%=build/asan/replay-%)
@@ -167,7 +184,8 @@ fuzz: $(FUZZ_MODES:%=build/fuzz/fuzz-%) build/fuzz/seed-epub
 	        build/fuzz/fuzz-$$m.log | tail -3; \
 	done
 
-check: all build/asan/guidebook $(REPLAYS) build/tsan/guidebook
+check: all build/asan/guidebook $(REPLAYS) build/tsan/guidebook \
+	    build/diagram-driver build/asan/diagram-driver
 	$(PYTHON) tests/check.py
 
 clean:

@@ -990,6 +990,160 @@ def bench_breakdown():
 
 
 # ---------------------------------------------------------------------
+# Diagrams: src/diagram.c alone, through tests/diagram/driver.c.  Each
+# tests/diagram/NAME.txt is a drawing beside its NAME.svg and
+# NAME.words (NAME.title, when there, is the SVG's title).
+
+DIAGRAMS = os.path.join(TESTS, "diagram")
+DIAGRAM_DRIVER = os.path.join(ROOT, "build", "diagram-driver")
+ASAN_DIAGRAM_DRIVER = os.path.join(ROOT, "build", "asan", "diagram-driver")
+DIAGRAM_BUILT = []
+DIAGRAM_LOCK = __import__("threading").Lock()   # tests run on 4 threads
+
+
+def diagram_build():
+    """Both drivers, brought up to date by make (it knows CC and the
+    flags), once, whichever diagram test asks first."""
+    with DIAGRAM_LOCK:
+        if not DIAGRAM_BUILT:
+            run([os.environ.get("MAKE", "make"), "-s",
+                 "build/diagram-driver", "build/asan/diagram-driver"],
+                check=0, timeout=600)
+            DIAGRAM_BUILT.append(True)
+
+
+def diagram_cases():
+    """(name, drawing bytes, driver arguments for the SVG) of each case."""
+    cases = []
+    for name in sorted(os.listdir(DIAGRAMS)):
+        if not name.endswith(".txt"):
+            continue
+        base = os.path.join(DIAGRAMS, name[:-4])
+        with open(base + ".txt", "rb") as f:
+            data = f.read()
+        args = ["-t", "svg"]
+        if os.path.exists(base + ".title"):
+            with open(base + ".title", encoding="utf-8") as f:
+                args.append(f.read())
+        cases.append((name[:-4], data, args))
+    return cases
+
+
+def diagram_check_svg(svg, label):
+    """Well-formed (xmllint) and on the grid: width and height those of
+    the viewBox, every text run as long as its cells (8.4 px each)."""
+    import xml.etree.ElementTree as ET
+    r = run(["xmllint", "--noout", "-"], input=svg)
+    if r.returncode != 0 or r.stderr:
+        raise Fail("%s: xmllint:\n%s" % (label, r.stderr.decode()[-2000:]))
+    ns = "{http://www.w3.org/2000/svg}"
+    root = ET.fromstring(svg)
+    box = root.get("viewBox", "").split()
+    if root.tag != ns + "svg" or root.get("version") != "1.1" or \
+            box[:2] != ["0", "0"] or \
+            box[2:] != [root.get("width"), root.get("height")]:
+        raise Fail("%s: bad svg root %s %s" % (label, root.tag, root.attrib))
+    for t in root.iter(ns + "text"):
+        want = round(len(t.text) * 8.4, 1)
+        if float(t.get("textLength")) != want or \
+                t.get("lengthAdjust") != "spacingAndGlyphs":
+            raise Fail("%s: text %r has textLength %s, not %s"
+                       % (label, t.text, t.get("textLength"), want))
+
+
+@test
+def diagram_golden():
+    """Every drawing's SVG and words equal the golden files, and the SVG
+    is well-formed and on the cell grid."""
+    diagram_build()
+    cases = diagram_cases()
+    if len(cases) < 15:
+        raise Fail("only %d cases in tests/diagram" % len(cases))
+    problems = []
+    for name, data, args in cases:
+        base = os.path.join(DIAGRAMS, name)
+        try:
+            svg = run([DIAGRAM_DRIVER] + args, input=data, check=0).stdout
+            words = run([DIAGRAM_DRIVER, "-t", "words"], input=data,
+                        check=0).stdout
+            golden(base + ".svg", svg)
+            golden(base + ".words", words)
+            diagram_check_svg(svg, name)
+        except Fail as e:
+            problems.append(str(e))
+    if problems:
+        raise Fail("\n".join(problems)[-6000:])
+    return "%d drawings" % len(cases)
+
+
+def diagram_hostile():
+    """Inputs no author writes: (label, bytes)."""
+    import random
+    rnd = random.Random(20260101)
+    box = (b"+------+  +------+\n| box  |->| next |\n+------+  +------+\n"
+           b"   |\n   v\n")
+    art = b" -+|<>v^V=:x\t\x00\xff\xe2\x94\x80\xe2\x94\x82\xe2\x94\x8c\n"
+    yield "5000 lines", box * 1000
+    yield "100000 columns", (b"+-->|<--+ v ^ x-y " * 5556)[:100000] + \
+        b"\n" + b"|" * 100000 + b"\n"
+    yield "random bytes", bytes(rnd.randrange(256) for _ in range(100000))
+    for seed in range(4):
+        yield "random art %d" % seed, bytes(
+            art[rnd.randrange(len(art))] for _ in range(40000))
+    yield "NULs and controls", b"\x00" * 500 + b"\n\x01\x1b[31m\x7f\r\r\n"
+    yield "tabs", b"\t" * 50000 + b"x\n" + b"x\t" * 20000 + b"\n"
+    yield "no newline", b"+--+\n|  |\n+--"
+    yield "truncated UTF-8", b"\xe2\x94\n\xf0\x9f\x90\n\xe2"
+
+
+@test
+def diagram_sanitizers():
+    """The ASan+UBSan driver over every case and hostile inputs: no
+    report, and the SVG still well-formed."""
+    diagram_build()
+    inputs = [(name, data) for name, data, _ in diagram_cases()]
+    inputs += list(diagram_hostile())
+    problems = []
+    for label, data in inputs:
+        for args in (["-t", "svg", "a <title> & \x01"], ["-t", "words"]):
+            r = run([ASAN_DIAGRAM_DRIVER] + args, input=data,
+                    environ=sanitizer_env(), timeout=300)
+            if r.returncode != 0 or r.stderr:
+                problems.append("%s %s: exit %d\n%s" % (
+                    label, args[1], r.returncode,
+                    r.stderr.decode("utf-8", "replace")[-3000:]))
+            elif args[1] == "svg":
+                try:
+                    diagram_check_svg(r.stdout, label)
+                except Fail as e:
+                    problems.append(str(e))
+    if problems:
+        raise Fail("\n".join(problems)[-6000:])
+    return "%d inputs" % len(inputs)
+
+
+@test
+def diagram_large():
+    """Linear time: a 10,000-line drawing and a 200,000-column one take
+    well under a second each (the limit is generous for slow machines)."""
+    import time
+    diagram_build()
+    box = (b"+------+  +------+\n| box  |->| next |\n+------+  +------+\n"
+           b"   |\n   v\n")
+    notes = []
+    for label, data in (("10000 lines", box * 2000),
+                        ("200000 columns", b"-+ x |" * 40000 + b"\n")):
+        start = time.monotonic()
+        r = run([DIAGRAM_DRIVER, "-t", "svg"], input=data, check=0)
+        took = time.monotonic() - start
+        if took > 10:
+            raise Fail("%s took %.1f s" % (label, took))
+        diagram_check_svg(r.stdout, label)
+        notes.append("%s %.2f s" % (label, took))
+    return ", ".join(notes)
+
+
+# ---------------------------------------------------------------------
 
 def main():
     global UPDATE
