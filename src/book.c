@@ -242,6 +242,19 @@ add_heading(struct doc *d, cmark_node *n, size_t *cap, struct buf *text)
 	h->text = xstrdup(str_trim(text->ptr));
 }
 
+/* Is an image's description (its alt text) blank? */
+static int
+no_description(cmark_node *n)
+{
+	struct buf	 t = { NULL, 0, 0 };
+	int		 blank;
+
+	book_node_text(n, &t);
+	blank = t.ptr == NULL || *t.ptr == '\0' || *str_trim(t.ptr) == '\0';
+	buf_free(&t);
+	return blank;
+}
+
 /* A new link of d, recorded as written; resolved once all are loaded. */
 static void
 add_link(struct doc *d, cmark_node *n, size_t *cap)
@@ -260,6 +273,10 @@ add_link(struct doc *d, cmark_node *n, size_t *cap)
 	l->line = cmark_node_get_start_line(n);
 	l->col = cmark_node_get_start_column(n);
 	l->image = cmark_node_get_type(n) == CMARK_NODE_IMAGE;
+	if (l->image && no_description(n))
+		diag_warn(d->path, l->line, l->col, "image '%s' has no "
+		    "description (alt text): a screen reader cannot say what "
+		    "it shows", l->url);
 }
 
 /* The verdict on a new code block of d. */
@@ -438,9 +455,14 @@ doc_free(struct doc *d)
 		free(d->heads[i].text);
 	}
 	free(d->heads);
-	for (i = 0; i < d->nlinks; i++)
+	for (i = 0; i < d->nlinks; i++) {
 		free(d->links[i].url);
+		free(d->links[i].href);
+	}
 	free(d->links);
+	for (i = 0; i < d->nanchors; i++)
+		free(d->anchors[i]);
+	free(d->anchors);
 	for (i = 0; i < d->nblocks; i++)
 		codeinfo_free(&d->blocks[i]);
 	free(d->blocks);
@@ -474,6 +496,9 @@ book_free(struct book *b)
 	free(b->manual);
 	free(b->stylesheet);
 	free(b->cover);
+	for (i = 0; i < b->nimages; i++)
+		image_free(&b->images[i]);
+	free(b->images);
 	for (i = 0; i < b->nfm_unknown; i++)
 		free(b->fm_unknown[i]);
 	free(b->fm_unknown);
@@ -590,6 +615,9 @@ book_input(const struct book *b, const char *path)
 		return b->stylesheet;
 	if (same_file(&st, b->cover))
 		return b->cover;
+	for (i = 0; i < b->nimages; i++)
+		if (same_file(&st, b->images[i].path))
+			return b->images[i].path;
 	return NULL;
 }
 

@@ -28,22 +28,36 @@ struct heading {
 };
 
 enum link_kind {
-	LINK_EXTERNAL,		/* absolute URL with a safe scheme */
-	LINK_DOC,		/* a document of this book (maybe the same) */
-	LINK_KEEP,		/* relative URL kept as written (render mode) */
+	LINK_EXTERNAL,		/* absolute URL with a safe scheme: href */
+	LINK_DOC,		/* a document of this book, maybe a place in it */
+	LINK_KEEP,		/* render mode: a relative URL as written: href */
+	LINK_IMAGE,		/* an image packaged with the book */
 	LINK_DROP		/* unsafe or unresolved: render the text only */
 };
 
 struct doc;
+struct codeinfo;
+
+/* A local image of the book, packaged in the EPUB. */
+struct image {
+	char		*path;		/* the file, for reading */
+	char		*name;		/* its name inside the EPUB, "images/..." */
+	char		*id;		/* manifest id */
+	const char	*type;		/* media type */
+};
 
 /* Attached to every LINK and IMAGE node (cmark user data). */
 struct link {
 	enum link_kind		 kind;
 	const struct doc	*doc;		/* LINK_DOC: target document */
-	const struct heading	*heading;	/* LINK_DOC: NULL for the top */
+	const char		*frag;		/* LINK_DOC: target id, or NULL */
+	const struct heading	*heading;	/* LINK_DOC: that id's heading */
+	const struct codeinfo	*figure;	/* LINK_DOC: that id's figure */
+	const struct image	*img;		/* LINK_IMAGE */
 	char			*url;		/* as written */
+	char			*href;		/* EXTERNAL, KEEP: escaped */
 	int			 line, col;	/* where, for messages */
-	int			 image;
+	int			 image;		/* an image, not a link */
 	int			 listing;	/* the index's link to a chapter */
 };
 
@@ -80,6 +94,8 @@ struct doc {
 	size_t		 nlinks;
 	struct codeinfo	*blocks;	/* CODE_BLOCK nodes, in order */
 	size_t		 nblocks;
+	char		**anchors;	/* ids of raw HTML (<a name>, id=) */
+	size_t		 nanchors;
 	const struct doc **see_also;	/* chapters this one links to */
 	size_t		 nsee_also;
 };
@@ -117,6 +133,8 @@ struct book {
 	char		*manual;	/* man(7) .TH manual name */
 	char		*stylesheet;	/* path relative to cwd, or NULL */
 	char		*cover;		/* path relative to cwd, or NULL */
+	struct image	*images;	/* in order of first use */
+	size_t		 nimages;
 	time_t		 epoch;		/* SOURCE_DATE_EPOCH or now */
 	char		**fm_unknown;	/* front-matter keys warned about */
 	size_t		 nfm_unknown;

@@ -845,6 +845,27 @@ add_container(struct ep *ep)
 	add_xml(ep, "META-INF/container.xml", doc, 1);
 }
 
+/* The book's images; compressed formats are stored, SVG deflated. */
+static int
+add_images(struct ep *ep)
+{
+	const struct image	*im;
+	char			*data, *name;
+	size_t			 len, i;
+
+	for (i = 0; i < ep->b->nimages; i++) {
+		im = &ep->b->images[i];
+		if (read_resource(im->path, &data, &len) == -1)
+			return -1;
+		manifest_item(ep, im->id, im->name, im->type, NULL);
+		name = xasprintf("EPUB/%s", im->name);
+		add_entry(ep, name, data, len,
+		    strcmp(im->type, "image/svg+xml") != 0);
+		free(name);
+	}
+	return 0;
+}
+
 static int
 add_css(struct ep *ep)
 {
@@ -1289,7 +1310,7 @@ epub_build(const struct book *b, const struct epub_opts *o, char **data,
 	add_entry(&ep, "mimetype", xstrdup("application/epub+zip"), 20, 1);
 	add_container(&ep);
 	opf_start(&ep);
-	if (add_css(&ep) == -1)
+	if (add_css(&ep) == -1 || add_images(&ep) == -1)
 		goto out;
 	if (b->cover != NULL && add_cover(&ep) == -1)
 		goto out;

@@ -124,15 +124,86 @@ scheme_safe(const char *url, size_t len)
 	return 0;
 }
 
-static const struct heading *
-doc_find_id(const struct doc *d, const char *id)
+/*
+ * The place id names in d: a heading, a figure or an anchor of raw HTML.
+ * Fills in l's target; 0, or -1 when d has no such id.
+ */
+static int
+find_target(const struct doc *d, const char *id, struct link *l)
 {
 	size_t	 i;
 
 	for (i = 0; i < d->nheads; i++)
-		if (strcmp(d->heads[i].id, id) == 0)
-			return &d->heads[i];
-	return NULL;
+		if (strcmp(d->heads[i].id, id) == 0) {
+			l->heading = &d->heads[i];
+			l->frag = d->heads[i].id;
+			return 0;
+		}
+	for (i = 0; i < d->nblocks; i++)
+		if (d->blocks[i].kind == CODE_DIAGRAM &&
+		    strcmp(d->blocks[i].id, id) == 0) {
+			l->figure = &d->blocks[i];
+			l->frag = d->blocks[i].id;
+			return 0;
+		}
+	for (i = 0; i < d->nanchors; i++)
+		if (strcmp(d->anchors[i], id) == 0) {
+			l->frag = d->anchors[i];
+			return 0;
+		}
+	return -1;
+}
+
+/*
+ * A URL as an href, escaped as cmark's HTML renderer escapes it: bytes
+ * outside the characters URLs use as they are become %XX, and so does a
+ * '%' that does not start an escape.  Caller frees.
+ */
+char *
+href_escape(const char *url)
+{
+	static const char safe[] = "-_.+!*'(),#@?=;:/&$~";
+	struct buf	 b = { NULL, 0, 0 };
+	const unsigned char *s;
+
+	buf_grow(&b, strlen(url) + 1);
+	for (s = (const unsigned char *)url; *s != '\0'; s++) {
+		if (*s == '%' && isxdigit(s[1]) && isxdigit(s[2]))
+			buf_putc(&b, '%');
+		else if (*s < 0x80 && (isalnum(*s) || strchr(safe, *s)))
+			buf_putc(&b, *s);
+		else
+			buf_printf(&b, "%%%02X", *s);
+	}
+	buf_putc(&b, '\0');
+	b.len--;
+	return buf_take(&b);
+}
+
+/*
+ * mdBook's books link chapter files by their HTML names: "x.html" for
+ * x.md, "dir/index.html" for dir/README.md.  The document such a path
+ * means, if the book has it.
+ */
+static struct doc *
+find_html_doc(struct book *b, const char *rel)
+{
+	struct doc	*d = NULL;
+	size_t		 n = strlen(rel);
+	char		*md;
+
+	if (n < 5 || strcmp(rel + n - 5, ".html") != 0)
+		return NULL;
+	md = xasprintf("%.*s.md", (int)(n - 5), rel);
+	d = book_find_doc(b, md);
+	free(md);
+	if (d == NULL && (n == 10 || (n > 10 && rel[n - 11] == '/')) &&
+	    strcmp(rel + n - 10, "index.html") == 0) {
+		md = xasprintf("%.*sREADME.md", (int)(n - 10), rel);
+		d = book_find_doc(b, md);
+		free(md);
+	}
+	return d;
 }
 
 /* The document at rel (normalised, relative to the index), or NULL. */
@@ -164,64 +235,54 @@ see_also_add(struct doc *from, const struct doc *to)
 	from->see_also[from->nsee_also++] = to;
 }
 
-/* Resolve one link or image node of document d. */
+/* An absolute URL: kept when its scheme is safe, else text. */
 static void
-resolve_link(struct book *b, struct doc *d, struct link *l)
+resolve_scheme(const struct doc *d, struct link *l, size_t slen,
+    int standalone)
 {
-	const char	*url = l->url, *hash;
-	char		*dir, *path, *rel, *frag;
-	size_t		 slen, plen;
-	int		 line = l->line, col = l->col, image = l->image;
+	if (scheme_safe(l->url, slen) && (!l->image || standalone)) {
+		/* One document rendered alone: like cmark, keep images. */
+		l->kind = l->image ? LINK_KEEP : LINK_EXTERNAL;
+		l->href = href_escape(l->url);
+	} else if (l->image)
+		diag_warn(d->path, l->line, l->col, "remote image '%s' not "
+		    "included (guidebook never fetches); its description is "
+		    "shown", l->url);
+	else
+		diag_warn(d->path, l->line, l->col, "unsafe URL '%.*s:...' "
+		    "dropped", (int)slen, l->url);
+}
 
-	if (*url == '\0')
-		return;
+/* "#id": a place in this document. */
+static void
+resolve_fragment(struct book *b, struct doc *d, struct link *l)
+{
+	char	*frag = pct_decode(l->url + 1, strlen(l->url + 1));
 
-	if (url_scheme(url, &slen)) {
-		if (scheme_safe(url, slen) && !image)
-			l->kind = LINK_EXTERNAL;
-		else if (image)
-			diag_warn(d->path, line, col, "remote image '%s' "
-			    "not included; its description is shown", url);
-		else
-			diag_warn(d->path, line, col, "unsafe URL '%.*s:...' "
-			    "dropped", (int)slen, url);
-		return;
-	}
-	if (url[0] == '/' || (url[0] == '\\')) {
-		if (b->standalone)
+	if (find_target(d, frag, l) == 0) {
+		l->kind = LINK_DOC;
+		l->doc = d;
+	} else {
+		diag_warn(d->path, l->line, l->col, "link target '#%s' not "
+		    "found in this document", frag);
+		if (b->standalone) {	/* it may be someone else's id */
 			l->kind = LINK_KEEP;
-		else
-			diag_warn(d->path, line, col, "link target '%s' is "
-			    "an absolute path outside the book", url);
-		return;
+			l->href = href_escape(l->url);
+		}
 	}
-	if (image) {
-		/* Local images are not packaged: alt text stands in. */
-		diag_warn(d->path, line, col, "image '%s' not included; its "
-		    "description is shown", url);
-		return;
-	}
+	free(frag);
+}
 
-	hash = strchr(url, '#');
-	plen = hash ? (size_t)(hash - url) : strlen(url);
+/* A relative path: a document of the book, and maybe a place in it. */
+static void
+resolve_path(struct book *b, struct doc *d, struct link *l)
+{
+	const char	*hash = strchr(l->url, '#');
+	char		*dir, *path, *rel, *frag;
+	int		 line = l->line, col = l->col;
+
 	frag = hash ? pct_decode(hash + 1, strlen(hash + 1)) : NULL;
-	if (plen == 0) {
-		/* "#id": this document. */
-		if ((l->heading = doc_find_id(d, frag)) != NULL) {
-			l->kind = LINK_DOC;
-			l->doc = d;
-		} else
-			diag_warn(d->path, line, col, "link target '#%s' not "
-			    "found in this document", frag);
-		free(frag);
-		return;
-	}
-	if (b->standalone) {
-		l->kind = LINK_KEEP;
-		free(frag);
-		return;
-	}
-	path = pct_decode(url, strcspn(url, "?#"));
+	path = pct_decode(l->url, strcspn(l->url, "?#"));
 	dir = path_dir(d->rel);
 	rel = path_normalize(dir, path);
 	/*
@@ -232,14 +293,15 @@ resolve_link(struct book *b, struct doc *d, struct link *l)
 		if (!l->listing)
 			diag_warn(d->path, line, col, "link target '%s' is "
 			    "outside the book", path);
-	} else if ((l->doc = book_find_doc(b, rel)) == NULL) {
+	} else if ((l->doc = book_find_doc(b, rel)) == NULL &&
+	    (l->doc = find_html_doc(b, rel)) == NULL) {
 		if (!l->listing)
 			diag_warn(d->path, line, col, "link target '%s' not "
 			    "found in the book", path);
 	} else if (frag != NULL && *frag != '\0' &&
-	    (l->heading = doc_find_id(l->doc, frag)) == NULL) {
+	    find_target(l->doc, frag, l) == -1) {
 		diag_warn(d->path, line, col, "link target '%s#%s' not "
-		    "found: no such heading", path, frag);
+		    "found: no such heading or anchor", path, frag);
 		l->doc = NULL;
 	} else {
 		l->kind = LINK_DOC;
@@ -249,6 +311,45 @@ resolve_link(struct book *b, struct doc *d, struct link *l)
 	free(dir);
 	free(path);
 	free(frag);
+}
+
+/* Resolve one link or image node of document d. */
+static void
+resolve_link(struct book *b, struct doc *d, struct link *l)
+{
+	size_t	 slen;
+
+	if (url_scheme(l->url, &slen)) {
+		resolve_scheme(d, l, slen, b->standalone);
+		return;
+	}
+	if (b->standalone && (l->image || l->url[0] != '#')) {
+		/* One document: relative URLs are the reader's business. */
+		l->kind = LINK_KEEP;
+		l->href = href_escape(l->url);
+		return;
+	}
+	if (l->url[0] == '\0') {
+		diag_warn(d->path, l->line, l->col, "%s has no target",
+		    l->image ? "image" : "link");
+		return;
+	}
+	if (l->url[0] == '/' || l->url[0] == '\\') {
+		diag_warn(d->path, l->line, l->col, "%s '%s' is an absolute "
+		    "path outside the book", l->image ? "image" : "link target",
+		    l->url);
+		return;
+	}
+	if (l->image) {
+		if ((l->img = image_find(b, d, l->url, l->line, l->col)) !=
+		    NULL)
+			l->kind = LINK_IMAGE;
+		return;
+	}
+	if (l->url[0] == '#')
+		resolve_fragment(b, d, l);
+	else
+		resolve_path(b, d, l);
 }
 
 void

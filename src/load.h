@@ -19,6 +19,9 @@
  */
 int	 frontmatter_apply(struct book *, struct doc *, int where);
 
+/* Is the real path of file inside the real directory dir? */
+int	 inside_dir(const char *dir, const char *file);
+
 /* Is s a valid man page name?  0 if so, else -1. */
 int	 man_name_ok(const char *);
 
@@ -34,11 +37,22 @@ char	*pct_decode(const char *, size_t);
  */
 char	*path_normalize(const char *base, const char *rel);
 
+/* A URL escaped for an href as cmark escapes it; caller frees. */
+char	*href_escape(const char *url);
+
 /* Does url start with a scheme ("http:")?  Sets *len to its length. */
 int	 url_scheme(const char *url, size_t *len);
 
 /* The document at rel (normalised, relative to the index), or NULL. */
 struct doc *book_find_doc(struct book *, const char *rel);
+
+/*
+ * The image at url (relative to d), registered with the book on first
+ * use; NULL, after a warning at line:col, when it cannot be packaged.
+ */
+const struct image *image_find(struct book *, const struct doc *,
+	    const char *url, int line, int col);
+void	 image_free(struct image *);
 
 /* Resolve every link of d (diagnostics for the unresolved). */
 void	 doc_resolve(struct book *, struct doc *);

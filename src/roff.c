@@ -460,6 +460,11 @@ enter(struct rr *r, cmark_node *n)
 	case CMARK_NODE_LINK:
 		link_enter(r, n);
 		break;
+	case CMARK_NODE_IMAGE:
+		/* The description, labelled: "[Image: a diagram]". */
+		font_push(r, CMARK_NODE_EMPH);
+		text(r, cmark_node_first_child(n) ? "[Image: " : "[Image", 0);
+		break;
 	default:
 		break;
 	}
@@ -493,6 +498,10 @@ leave(struct rr *r, cmark_node *n)
 		break;
 	case CMARK_NODE_LINK:
 		link_exit(r, n);
+		break;
+	case CMARK_NODE_IMAGE:
+		text(r, "]", 0);
+		font_pop(r);
 		break;
 	default:
 		break;

@@ -76,8 +76,7 @@ xhtml_name(const struct book *b, const char *rel, size_t number)
 	return name;
 }
 
-/* Is the real path of file inside the real directory dir? */
-static int
+int
 inside_dir(const char *dir, const char *file)
 {
 	char	*rd, *rf;

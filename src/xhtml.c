@@ -282,13 +282,12 @@ xhtml_serialize(xmlDocPtr doc, int format, struct buf *out)
 }
 
 char *
-xhtml_href(const struct doc *from, const struct doc *to,
-    const struct heading *h)
+xhtml_href(const struct doc *from, const struct doc *to, const char *id)
 {
-	if (h != NULL && from == to)
-		return xasprintf("#%s", h->id);
-	if (h != NULL)
-		return xasprintf("%s#%s", to->xhtml, h->id);
+	if (id != NULL && from == to)
+		return xasprintf("#%s", id);
+	if (id != NULL)
+		return xasprintf("%s#%s", to->xhtml, id);
 	return xstrdup(to->xhtml);
 }
 
@@ -768,20 +767,50 @@ enter_link(struct xr *r, cmark_node *n)
 	}
 	a = xhtml_elem(r->cur, "a", NULL);
 	if (l->kind == LINK_DOC) {
-		href = xhtml_href(r->d, l->doc, l->heading);
+		href = xhtml_href(r->d, l->doc, l->frag);
 		xmlSetProp(a, BAD_CAST "href", BAD_CAST href);
 		free(href);
 	} else
-		xmlSetProp(a, BAD_CAST "href",
-		    BAD_CAST cmark_node_get_url(n));
+		xmlSetProp(a, BAD_CAST "href", BAD_CAST l->href);
 	if (title != NULL && *title != '\0')
 		xmlSetProp(a, BAD_CAST "title", BAD_CAST title);
 	push(r, a);
 }
 
+/*
+ * An image: an img element whose alt is the description's text, the
+ * description itself skipped.  An image that is not there (remote,
+ * missing) leaves its description, marked as a stand-in.
+ */
+static void
+enter_image(struct xr *r, cmark_node *n, cmark_iter *it)
+{
+	const struct link	*l = node_link(n);
+	const char		*title = cmark_node_get_title(n);
+	struct buf		 alt = { NULL, 0, 0 };
+	xmlNodePtr		 el;
+
+	if (l == NULL || (l->kind != LINK_IMAGE && l->kind != LINK_KEEP)) {
+		el = xhtml_elem(r->cur, "span", NULL);
+		xmlSetProp(el, BAD_CAST "class", BAD_CAST "image");
+		push(r, el);
+		return;
+	}
+	el = xhtml_elem(r->cur, "img", NULL);
+	xmlSetProp(el, BAD_CAST "src", BAD_CAST (l->kind == LINK_IMAGE ?
+	    l->img->name : l->href));
+	book_node_text(n, &alt);
+	xmlSetProp(el, BAD_CAST "alt", BAD_CAST (alt.ptr ? alt.ptr : ""));
+	if (title != NULL && *title != '\0')
+		xmlSetProp(el, BAD_CAST "title", BAD_CAST title);
+	buf_free(&alt);
+	push(r, r->cur);
+	cmark_iter_reset(it, n, CMARK_EVENT_EXIT);
+}
+
 /* Containers: create the element and descend into it. */
 static void
-enter(struct xr *r, cmark_node *n)
+enter(struct xr *r, cmark_node *n, cmark_iter *it)
 {
 	xmlNodePtr	 el;
 	char		 name[4];
@@ -837,10 +866,7 @@ enter(struct xr *r, cmark_node *n)
 		enter_link(r, n);
 		break;
 	case CMARK_NODE_IMAGE:
-		/* Images are not packaged: their description stands in. */
-		el = xhtml_elem(r->cur, "span", NULL);
-		xmlSetProp(el, BAD_CAST "class", BAD_CAST "image");
-		push(r, el);
+		enter_image(r, n, it);
 		break;
 	default:
 		push(r, r->cur);
@@ -920,7 +946,7 @@ xhtml_render(const struct book *b, const struct doc *d, xmlNodePtr parent,
 			continue;
 		if (ev == CMARK_EVENT_ENTER) {
 			if (!node_is_leaf(n))
-				enter(&r, n);
+				enter(&r, n, it);
 			else
 				leaf(&r, n);
 		} else {

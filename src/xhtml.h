@@ -43,9 +43,9 @@ xmlDocPtr	xhtml_document(const struct book *, const struct doc *,
 xmlNodePtr	xhtml_elem(xmlNodePtr parent, const char *name,
 		    const char *text);
 void		xhtml_nl(xmlNodePtr parent);
-/* The href of a resolved link from document from; caller frees. */
+/* The href from document from to id in to (NULL: its top); caller frees. */
 char		*xhtml_href(const struct doc *from, const struct doc *to,
-		    const struct heading *);
+		    const char *id);
 
 /*
  * libxml2 reports problems of raw HTML through guidebook's diagnostics,
