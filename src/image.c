@@ -109,7 +109,7 @@ image_find(struct book *b, const struct doc *d, const char *url, int line,
 	struct image	*im;
 	struct stat	 st;
 	const char	*type;
-	char		*path, *dir, *rel, *file;
+	char		*path, *dir, *rel, *file, *name;
 	ssize_t		 n;
 	size_t		 i;
 
@@ -146,11 +146,12 @@ image_find(struct book *b, const struct doc *d, const char *url, int line,
 		free(file);
 		return NULL;
 	}
+	name = epub_name(b, rel);
 	b->images = xreallocarray(b->images, b->nimages + 1,
 	    sizeof(*b->images));
 	im = &b->images[b->nimages++];
 	im->path = file;
-	im->name = epub_name(b, rel);
+	im->name = name;
 	im->id = xasprintf("image-%zu", b->nimages);
 	im->type = type;
 	free(rel);
