@@ -16,6 +16,7 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "html.h"
 #include "index.h"
 #include "load.h"
 #include "pool.h"
@@ -96,6 +97,16 @@ node_code(cmark_node *n)
 	return cmark_node_get_user_data(n);
 }
 
+const struct html *
+node_html(cmark_node *n)
+{
+	cmark_node_type	 t = cmark_node_get_type(n);
+
+	if (t != CMARK_NODE_HTML_BLOCK && t != CMARK_NODE_HTML_INLINE)
+		return NULL;
+	return cmark_node_get_user_data(n);
+}
+
 const struct heading *
 doc_title(const struct doc *d)
 {
@@ -121,7 +132,8 @@ doc_attach(struct doc *d)
 	cmark_iter		*it;
 	cmark_event_type	 ev;
 	cmark_node		*n;
-	size_t			 h = 0, l = 0, c = 0;
+	size_t			 h = 0, l = 0, c = 0, m = 0;
+	cmark_node_type		 t;
 
 	it = cmark_iter_new(d->root);
 	while ((ev = cmark_iter_next(it)) != CMARK_EVENT_DONE) {
@@ -136,6 +148,10 @@ doc_attach(struct doc *d)
 		else if (cmark_node_get_type(n) == CMARK_NODE_CODE_BLOCK &&
 		    c < d->nblocks)
 			cmark_node_set_user_data(n, &d->blocks[c++]);
+		else if (((t = cmark_node_get_type(n)) ==
+		    CMARK_NODE_HTML_BLOCK || t == CMARK_NODE_HTML_INLINE) &&
+		    m < d->nhtmls)
+			cmark_node_set_user_data(n, &d->htmls[m++]);
 	}
 	cmark_iter_free(it);
 }
@@ -291,48 +307,135 @@ add_block(struct doc *d, cmark_node *n, size_t *cap)
 	    &d->blocks[d->nblocks++]);
 }
 
-/*
- * One walk over a fresh tree: refuse nesting deeper than NEST_MAX
- * (hostile input, and every consumer downstream has limits of its own),
- * give every heading its id, record every link, find the title.
- */
-static int
-doc_scan(struct doc *d)
-{
-	cmark_iter		*it;
-	cmark_event_type	 ev;
-	cmark_node		*n;
-	struct buf		 text = { NULL, 0, 0 };
-	size_t			 hcap = 0, lcap = 0, bcap = 0, k;
-	int			 depth = 0, rc = 0;
+/* A raw inline element left open, and the nesting it was opened at. */
+struct rawopen {
+	char		*name;
+	int		 depth;
+};
 
-	it = cmark_iter_new(d->root);
-	while ((ev = cmark_iter_next(it)) != CMARK_EVENT_DONE) {
-		n = cmark_iter_get_node(it);
-		if (ev == CMARK_EVENT_EXIT) {
-			depth--;
-			continue;
-		}
-		if (!node_is_leaf(n) && ++depth > NEST_MAX) {
-			diag_error(d->path, cmark_node_get_start_line(n),
-			    cmark_node_get_start_column(n), "nesting deeper "
-			    "than %d levels", NEST_MAX);
-			rc = -1;
-			break;
-		}
-		if (cmark_node_get_type(n) == CMARK_NODE_HEADING)
-			add_heading(d, n, &hcap, &text);
-		else if (is_link(n))
-			add_link(d, n, &lcap);
-		else if (cmark_node_get_type(n) == CMARK_NODE_CODE_BLOCK &&
-		    add_block(d, n, &bcap) == -1)
-			rc = -1;
+/* What one scan of a document keeps track of. */
+struct scan {
+	struct book	*b;
+	struct doc	*d;
+	struct buf	 text;
+	size_t		 hcap, lcap, bcap, mcap;
+	int		 depth;		/* containers open */
+	int		 links;		/* Markdown links open */
+	struct rawopen	*raw;		/* raw inline elements open */
+	size_t		 nraw, capraw;
+};
+
+static struct html *
+new_html(struct scan *sc)
+{
+	struct doc	*d = sc->d;
+
+	if (d->nhtmls == sc->mcap) {
+		sc->mcap = sc->mcap ? sc->mcap * 2 : 16;
+		d->htmls = xreallocarray(d->htmls, sc->mcap,
+		    sizeof(*d->htmls));
 	}
-	cmark_iter_free(it);
-	buf_free(&text);
-	if (codeinfo_check(d->path, d->root, d->blocks, d->nblocks,
-	    d->number) == -1)
-		rc = -1;
+	return &d->htmls[d->nhtmls++];
+}
+
+/* Is a raw <a> open, or a Markdown link around this point? */
+static int
+in_link(const struct scan *sc)
+{
+	size_t	 i;
+
+	for (i = 0; i < sc->nraw; i++)
+		if (strcmp(sc->raw[i].name, "a") == 0)
+			return 1;
+	return sc->links > 0;
+}
+
+/*
+ * Inline raw HTML: judged where it stands.  The scan follows what the
+ * XHTML back end will do with the verdicts: a start tag opens an
+ * element until its end tag, or until the container it was opened in
+ * ends.
+ */
+static void
+scan_inline_html(struct scan *sc, cmark_node *n)
+{
+	struct html	*h = new_html(sc);
+	size_t		 k;
+
+	html_judge_inline(sc->b, sc->d, n, in_link(sc), h);
+	if (h->kind == HTML_OPEN) {
+		if (sc->nraw == sc->capraw) {
+			sc->capraw = sc->capraw ? sc->capraw * 2 : 8;
+			sc->raw = xreallocarray(sc->raw, sc->capraw,
+			    sizeof(*sc->raw));
+		}
+		sc->raw[sc->nraw].name = h->name;
+		sc->raw[sc->nraw++].depth = sc->depth;
+	} else if (h->kind == HTML_CLOSE) {
+		for (k = sc->nraw; k > 0; k--)
+			if (strcmp(sc->raw[k - 1].name, h->name) == 0) {
+				sc->nraw = k - 1;
+				break;
+			}
+	}
+}
+
+/* A container ends: raw elements opened inside it end with it. */
+static void
+scan_exit(struct scan *sc, cmark_node *n)
+{
+	while (sc->nraw > 0 && sc->raw[sc->nraw - 1].depth >= sc->depth)
+		sc->nraw--;
+	if (cmark_node_get_type(n) == CMARK_NODE_LINK)
+		sc->links--;
+	sc->depth--;
+}
+
+/* One node on its way in.  0, or -1 after an error. */
+static int
+scan_enter(struct scan *sc, cmark_node *n)
+{
+	struct doc	*d = sc->d;
+
+	if (!node_is_leaf(n) && ++sc->depth > NEST_MAX) {
+		diag_error(d->path, cmark_node_get_start_line(n),
+		    cmark_node_get_start_column(n), "nesting deeper than %d "
+		    "levels", NEST_MAX);
+		return -1;
+	}
+	switch (cmark_node_get_type(n)) {
+	case CMARK_NODE_HEADING:
+		add_heading(d, n, &sc->hcap, &sc->text);
+		break;
+	case CMARK_NODE_LINK:
+		sc->links++;
+		add_link(d, n, &sc->lcap);
+		break;
+	case CMARK_NODE_IMAGE:
+		add_link(d, n, &sc->lcap);
+		break;
+	case CMARK_NODE_CODE_BLOCK:
+		if (add_block(d, n, &sc->bcap) == -1)
+			return 1;
+		break;
+	case CMARK_NODE_HTML_BLOCK:
+		html_judge_block(sc->b, d, n, new_html(sc));
+		break;
+	case CMARK_NODE_HTML_INLINE:
+		scan_inline_html(sc, n);
+		break;
+	default:
+		break;
+	}
+	return 0;
+}
+
+/* The title: the first level-1 heading, and the first with text. */
+static void
+find_title(struct doc *d)
+{
+	size_t	 k;
+
 	d->title_head = (size_t)-1;
 	for (k = 0; k < d->nheads; k++)
 		if (d->heads[k].level == 1) {
@@ -344,6 +447,43 @@ doc_scan(struct doc *d)
 			d->title = xstrdup(d->heads[k].text);
 			break;
 		}
+}
+
+/*
+ * One walk over a fresh tree: refuse nesting deeper than NEST_MAX
+ * (hostile input, and every consumer downstream has limits of its own),
+ * give every heading its id, record every link, judge every code block
+ * and every piece of raw HTML, find the title.
+ */
+static int
+doc_scan(struct book *b, struct doc *d)
+{
+	struct scan		 sc;
+	cmark_iter		*it;
+	cmark_event_type	 ev;
+	int			 rc = 0, r;
+
+	memset(&sc, 0, sizeof(sc));
+	sc.b = b;
+	sc.d = d;
+	it = cmark_iter_new(d->root);
+	while ((ev = cmark_iter_next(it)) != CMARK_EVENT_DONE) {
+		if (ev == CMARK_EVENT_EXIT) {
+			scan_exit(&sc, cmark_iter_get_node(it));
+			continue;
+		}
+		if ((r = scan_enter(&sc, cmark_iter_get_node(it))) != 0)
+			rc = -1;
+		if (r == -1)
+			break;		/* too deep: stop here */
+	}
+	cmark_iter_free(it);
+	buf_free(&sc.text);
+	free(sc.raw);
+	if (codeinfo_check(d->path, d->root, d->blocks, d->nblocks,
+	    d->number) == -1)
+		rc = -1;
+	find_title(d);
 	return rc;
 }
 
@@ -378,7 +518,7 @@ doc_finish(struct book *b, struct doc *d)
 {
 	if (d->root == NULL)
 		return d->text == NULL ? -1 : 0;
-	if (doc_scan(d) == -1)
+	if (doc_scan(b, d) == -1)
 		return -1;
 	doc_attach(d);
 	if (b->ixc != NULL && d->number > 0)
@@ -463,6 +603,9 @@ doc_free(struct doc *d)
 	for (i = 0; i < d->nanchors; i++)
 		free(d->anchors[i]);
 	free(d->anchors);
+	for (i = 0; i < d->nhtmls; i++)
+		html_free(&d->htmls[i]);
+	free(d->htmls);
 	for (i = 0; i < d->nblocks; i++)
 		codeinfo_free(&d->blocks[i]);
 	free(d->blocks);
@@ -499,6 +642,8 @@ book_free(struct book *b)
 	for (i = 0; i < b->nimages; i++)
 		image_free(&b->images[i]);
 	free(b->images);
+	if (b->html_doc != NULL)
+		xmlFreeDoc(b->html_doc);
 	for (i = 0; i < b->nfm_unknown; i++)
 		free(b->fm_unknown[i]);
 	free(b->fm_unknown);

@@ -37,6 +37,8 @@ enum link_kind {
 
 struct doc;
 struct codeinfo;
+struct html;
+struct _xmlDoc;
 
 /* A local image of the book, packaged in the EPUB. */
 struct image {
@@ -96,6 +98,8 @@ struct doc {
 	size_t		 nblocks;
 	char		**anchors;	/* ids of raw HTML (<a name>, id=) */
 	size_t		 nanchors;
+	struct html	*htmls;		/* HTML_BLOCK, HTML_INLINE, in order */
+	size_t		 nhtmls;
 	const struct doc **see_also;	/* chapters this one links to */
 	size_t		 nsee_also;
 };
@@ -135,6 +139,7 @@ struct book {
 	char		*cover;		/* path relative to cwd, or NULL */
 	struct image	*images;	/* in order of first use */
 	size_t		 nimages;
+	struct _xmlDoc	*html_doc;	/* raw HTML's sanitised nodes */
 	time_t		 epoch;		/* SOURCE_DATE_EPOCH or now */
 	char		**fm_unknown;	/* front-matter keys warned about */
 	size_t		 nfm_unknown;

@@ -8,8 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <libxml/HTMLparser.h>
-
+#include "html.h"
 #include "index.h"
 #include "roff.h"
 #include "roff_escape.h"
@@ -187,35 +186,33 @@ code_block(struct rr *r, cmark_node *n)
 static void
 html_block(struct rr *r, cmark_node *n)
 {
-	const char	*lit = cmark_node_get_literal(n);
-	htmlDocPtr	 doc;
-	xmlChar		*content = NULL;
-	struct buf	 t = { NULL, 0, 0 };
-	const xmlChar	*s;
+	const struct html	*h = node_html(n);
 
-	doc = htmlReadMemory(lit, (int)strlen(lit), NULL, "UTF-8",
-	    HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING | HTML_PARSE_NONET);
-	if (doc != NULL && xmlDocGetRootElement(doc) != NULL)
-		content = xmlNodeGetContent(xmlDocGetRootElement(doc));
-	/* Collapse white space. */
-	for (s = content; s != NULL && *s != '\0'; s++) {
-		if (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r') {
-			if (t.len > 0 && t.ptr[t.len - 1] != ' ')
-				buf_putc(&t, ' ');
-		} else
-			buf_putc(&t, *s);
+	if (h == NULL || h->kind != HTML_BLOCK || h->text[0] == '\0')
+		return;
+	block_start(r, 1);
+	text(r, h->text, 0);
+	roff_eol(&r->w);
+}
+
+/* Inline raw HTML: tags carry no text, but a line break and an image do. */
+static void
+html_inline(struct rr *r, cmark_node *n)
+{
+	const struct html	*h = node_html(n);
+
+	if (h == NULL || h->kind != HTML_VOID)
+		return;
+	if (strcmp((const char *)h->node->name, "br") == 0 && !r->in_heading)
+		roff_macro(&r->w, ".br");
+	else if (strcmp((const char *)h->node->name, "img") == 0 ||
+	    strcmp((const char *)h->node->name, "span") == 0) {
+		font_push(r, CMARK_NODE_EMPH);
+		text(r, h->text[0] ? "[Image: " : "[Image", 0);
+		text(r, h->text, 0);
+		text(r, "]", 0);
+		font_pop(r);
 	}
-	if (t.len > 0 && t.ptr[t.len - 1] == ' ')
-		t.ptr[--t.len] = '\0';
-	if (t.len > 0) {
-		block_start(r, 1);
-		roff_escape(&r->w, t.ptr, t.len, 0);
-		roff_eol(&r->w);
-	}
-	buf_free(&t);
-	xmlFree(content);
-	if (doc != NULL)
-		xmlFreeDoc(doc);
 }
 
 static int
@@ -552,8 +549,11 @@ leaf(struct rr *r, cmark_node *n)
 		roff_raw(&r->w, "\\(em\\ \\(em\\ \\(em");
 		roff_eol(&r->w);
 		break;
+	case CMARK_NODE_HTML_INLINE:
+		html_inline(r, n);
+		break;
 	default:
-		break;		/* inline HTML: tags carry no text */
+		break;
 	}
 }
 

@@ -1,10 +1,9 @@
 /*
  * XHTML renderer for a cmark tree.  The tree is walked with cmark_iter;
  * each container pushes the node to return to on EXIT, so inline raw
- * HTML that is left open is closed with its container.  Raw HTML is
- * parsed by libxml2's HTML parser and copied through an allow-list of
- * elements and attributes; comments, scripts and unknown markup never
- * reach the output as text.
+ * HTML that is left open is closed with its container.  Raw HTML comes
+ * as the loader judged it (html.h): sanitised nodes, copied in.  This
+ * file reports nothing.
  */
 #include <ctype.h>
 #include <stdlib.h>
@@ -15,6 +14,7 @@
 #include <libxml/tree.h>
 
 #include "highlight.h"
+#include "html.h"
 #include "xhtml.h"
 
 /* Marks elements opened by inline raw HTML (xmlNode._private). */
@@ -308,381 +308,53 @@ pop(struct xr *r)
 	r->cur = r->stack[--r->n];
 }
 
-/* Raw HTML: what may be copied, and how. */
-
-static const char *const phrasing_ok[] = {
-	"a", "abbr", "b", "bdi", "bdo", "br", "cite", "code", "data", "del",
-	"dfn", "em", "i", "ins", "kbd", "mark", "q", "s", "samp", "small",
-	"span", "strong", "sub", "sup", "time", "u", "var", "wbr", NULL
-};
-
-static const char *const block_ok[] = {
-	"address", "article", "aside", "blockquote", "caption", "dd",
-	"details", "div", "dl", "dt", "figcaption", "figure", "footer",
-	"h1", "h2", "h3", "h4", "h5", "h6", "header", "hr", "li", "ol",
-	"p", "pre", "section", "summary", "table", "tbody", "td", "tfoot",
-	"th", "thead", "tr", "ul", NULL
-};
-
-/* Dropped with everything inside them. */
-static const char *const drop_all[] = {
-	"applet", "audio", "base", "button", "canvas", "embed", "form",
-	"frame", "frameset", "head", "iframe", "img", "input", "link",
-	"map", "math", "meta", "noscript", "object", "option", "picture",
-	"script", "select", "source", "style", "svg", "template",
-	"textarea", "title", "track", "video", NULL
-};
-
-static const char *const void_elems[] = { "br", "hr", "wbr", NULL };
-
-/* Contexts that accept phrasing content only. */
-static const char *const phrasing_ctx[] = {
-	"p", "h1", "h2", "h3", "h4", "h5", "h6", "pre", "dt", "summary",
-	"a", NULL
-};
-
-/* Containers whose children are restricted. */
-static const struct {
-	const char	*parent;
-	const char	*children[8];
-} child_rules[] = {
-	{ "ul", { "li", NULL } },
-	{ "ol", { "li", NULL } },
-	{ "dl", { "dt", "dd", "div", NULL } },
-	{ "table", { "caption", "thead", "tbody", "tfoot", "tr", NULL } },
-	{ "thead", { "tr", NULL } },
-	{ "tbody", { "tr", NULL } },
-	{ "tfoot", { "tr", NULL } },
-	{ "tr", { "td", "th", NULL } },
-	{ NULL, { NULL } }
-};
-
-static int
-in_list(const char *const *list, const char *name)
+/* Raw HTML: the loader's sanitised nodes, copied into this document. */
+static void
+html_block(struct xr *r, cmark_node *n)
 {
-	for (; *list != NULL; list++)
-		if (strcmp(*list, name) == 0)
-			return 1;
-	return 0;
-}
+	const struct html	*h = node_html(n);
+	xmlNodePtr		 copy;
 
-static int
-is_phrasing_ctx(xmlNodePtr n)
-{
-	for (; n != NULL && n->type == XML_ELEMENT_NODE; n = n->parent) {
-		if (in_list(phrasing_ctx, (const char *)n->name) ||
-		    in_list(phrasing_ok, (const char *)n->name))
-			return 1;
-		if (in_list(block_ok, (const char *)n->name) ||
-		    strcmp((const char *)n->name, "body") == 0 ||
-		    strcmp((const char *)n->name, "section") == 0)
-			return 0;
-	}
-	return 0;
-}
-
-/* NULL when parent takes any child, else its allowed children. */
-static const char *const *
-child_rule(xmlNodePtr parent)
-{
-	size_t	 i;
-
-	if (parent == NULL || parent->type != XML_ELEMENT_NODE)
-		return NULL;
-	for (i = 0; child_rules[i].parent != NULL; i++)
-		if (strcmp(child_rules[i].parent,
-		    (const char *)parent->name) == 0)
-			return child_rules[i].children;
-	return NULL;
-}
-
-static int
-url_safe_absolute(const char *url)
-{
-	static const char *const ok[] = { "http://", "https://", "mailto:",
-	    NULL };
-	size_t	 i;
-
-	for (i = 0; ok[i] != NULL; i++)
-		if (strncasecmp(url, ok[i], strlen(ok[i])) == 0)
-			return 1;
-	return 0;
-}
-
-/* A language tag such as en, fr or zh-Hant: letters, digits, hyphens. */
-static int
-lang_ok(const char *v)
-{
-	size_t	 n;
-
-	n = strspn(v, "abcdefghijklmnopqrstuvwxyz"
-	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-");
-	return n > 1 && n < 36 && v[n] == '\0' && isalpha((unsigned char)v[0]);
+	if (h == NULL || h->kind != HTML_BLOCK)
+		return;
+	copy = xmlDocCopyNodeList(r->cur->doc, h->node->children);
+	xmlAddChildList(r->cur, copy);
+	xhtml_nl(r->cur);
 }
 
 /*
- * Accessibility attributes: the language of a passage (lang, mirrored
- * in xml:lang) and the scope of a table header.  Returns 1 when the
- * attribute was handled.
- */
-static int
-copy_a11y_attr(const char *name, const char *v, xmlNodePtr dst)
-{
-	if (strcmp(name, "lang") == 0) {
-		if (lang_ok(v)) {
-			xmlSetProp(dst, BAD_CAST "lang", BAD_CAST v);
-			xmlNodeSetLang(dst, BAD_CAST v);
-		}
-		return 1;
-	}
-	if (strcmp(name, "scope") == 0) {
-		if (strcmp((const char *)dst->name, "th") == 0 &&
-		    (strcmp(v, "row") == 0 || strcmp(v, "col") == 0 ||
-		    strcmp(v, "rowgroup") == 0 || strcmp(v, "colgroup") == 0))
-			xmlSetProp(dst, BAD_CAST "scope", BAD_CAST v);
-		return 1;
-	}
-	return 0;
-}
-
-/* Copy the allowed attributes of src onto dst. */
-static void
-copy_attrs(xmlNodePtr src, xmlNodePtr dst)
-{
-	xmlAttrPtr	 a;
-	xmlChar		*v;
-	const char	*name;
-
-	for (a = src->properties; a != NULL; a = a->next) {
-		name = (const char *)a->name;
-		v = xmlNodeGetContent((xmlNodePtr)a);
-		if (v == NULL)
-			continue;
-		if (copy_a11y_attr(name, (const char *)v, dst)) {
-			xmlFree(v);
-			continue;
-		}
-		if (strcmp(name, "title") == 0 || strcmp(name, "class") == 0 ||
-		    (strcmp(name, "datetime") == 0 &&
-		    strcmp((const char *)dst->name, "a") != 0) ||
-		    (strcmp(name, "dir") == 0 &&
-		    (strcmp((char *)v, "ltr") == 0 ||
-		    strcmp((char *)v, "rtl") == 0 ||
-		    strcmp((char *)v, "auto") == 0)) ||
-		    ((strcmp(name, "colspan") == 0 ||
-		    strcmp(name, "rowspan") == 0) &&
-		    (strcmp((const char *)dst->name, "td") == 0 ||
-		    strcmp((const char *)dst->name, "th") == 0) &&
-		    v[0] != '\0' && strspn((char *)v, "0123456789") ==
-		    strlen((char *)v) && strlen((char *)v) < 4 && v[0] != '0') ||
-		    (strcmp(name, "href") == 0 &&
-		    strcmp((const char *)dst->name, "a") == 0 &&
-		    url_safe_absolute((const char *)v)))
-			xmlSetProp(dst, a->name, v);
-		xmlFree(v);
-	}
-}
-
-/* Does the text hold anything but white space? */
-static int
-has_ink(const xmlChar *s)
-{
-	for (; s != NULL && *s != '\0'; s++)
-		if (!isspace(*s))
-			return 1;
-	return 0;
-}
-
-static void
-warn_html(const struct xr *r, cmark_node *n, const char *what,
-    const char *name)
-{
-	diag_warn(r->d->path, cmark_node_get_start_line(n),
-	    cmark_node_get_start_column(n), "raw HTML %s <%s> dropped", what,
-	    name);
-}
-
-static void
-warn_unwrap(const struct xr *r, cmark_node *n, const char *name)
-{
-	diag_warn(r->d->path, cmark_node_get_start_line(n),
-	    cmark_node_get_start_column(n), "raw HTML element <%s> is not "
-	    "allowed; its content is kept", name);
-}
-
-/* Is there an a element at or above n?  Links do not nest. */
-static int
-in_anchor(xmlNodePtr n)
-{
-	for (; n != NULL && n->type == XML_ELEMENT_NODE; n = n->parent)
-		if (strcmp((const char *)n->name, "a") == 0)
-			return 1;
-	return 0;
-}
-
-/*
- * Copy the children of src (a parsed HTML body) under dst, keeping the
- * allowed elements and attributes and unwrapping unknown ones.  An
- * explicit stack keeps deep input off the C stack.
+ * Inline raw HTML: a start tag opens an element that later content goes
+ * into, until its end tag (or the end of the container it opened in).
  */
 static void
-copy_html(struct xr *r, cmark_node *origin, xmlNodePtr src, xmlNodePtr dst)
+html_inline(struct xr *r, cmark_node *n)
 {
-	xmlNodePtr	 top = src, s, el;
-	xmlNodePtr	*stack = NULL;
-	size_t		 n = 0, cap = 0;
-	const char	*name;
-	const char *const *rule;
-	int		 descend;
+	const struct html	*h = node_html(n);
+	xmlNodePtr		 el, up;
 
-	s = src->children;
-	while (s != NULL) {
-		descend = 0;
-		el = dst;
-		rule = child_rule(dst);
-		if (s->type == XML_TEXT_NODE || s->type == XML_CDATA_SECTION_NODE) {
-			if (rule == NULL || !has_ink(s->content))
-				xmlAddChild(dst, xmlNewText(s->content));
-		} else if (s->type == XML_ELEMENT_NODE) {
-			name = (const char *)s->name;
-			if (in_list(drop_all, name)) {
-				warn_html(r, origin, "element", name);
-			} else if (rule != NULL && !in_list(rule, name)) {
-				warn_html(r, origin, "misplaced element", name);
-			} else if ((in_list(phrasing_ok, name) &&
-			    !(strcmp(name, "a") == 0 && in_anchor(dst))) ||
-			    (in_list(block_ok, name) && !is_phrasing_ctx(dst))) {
-				el = xmlNewChild(dst, NULL, s->name, NULL);
-				copy_attrs(s, el);
-				descend = !in_list(void_elems, name);
-			} else {
-				/* Unknown or misplaced: keep its content. */
-				if (strcmp(name, "html") != 0 &&
-				    strcmp(name, "body") != 0)
-					warn_unwrap(r, origin, name);
-				descend = 1;
-			}
-		}
-		if (descend && s->children != NULL) {
-			if (n == cap) {
-				cap = cap ? cap * 2 : 32;
-				stack = xreallocarray(stack, cap,
-				    sizeof(*stack));
-			}
-			stack[n++] = dst;
-			dst = el;
-			s = s->children;
-			continue;
-		}
-		while (s->next == NULL && s->parent != top && n > 0) {
-			s = s->parent;
-			dst = stack[--n];
-		}
-		s = s->next;
-	}
-	free(stack);
-}
-
-static htmlDocPtr
-parse_html(const char *html)
-{
-	struct buf	 b = { NULL, 0, 0 };
-	htmlDocPtr	 doc;
-
-	BUF_LIT(&b, "<html><body>");
-	buf_puts(&b, html);
-	BUF_LIT(&b, "</body></html>");
-	doc = htmlReadMemory(b.ptr, (int)b.len, NULL, "UTF-8",
-	    HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING | HTML_PARSE_NONET |
-	    HTML_PARSE_NOIMPLIED | HTML_PARSE_COMPACT);
-	buf_free(&b);
-	return doc;
-}
-
-/* The body element of a parsed fragment, or NULL. */
-static xmlNodePtr
-html_body(htmlDocPtr doc)
-{
-	xmlNodePtr	 n;
-
-	n = xmlDocGetRootElement(doc);
-	if (n == NULL)
-		return NULL;
-	if (strcmp((const char *)n->name, "body") == 0)
-		return n;
-	for (n = n->children; n != NULL; n = n->next)
-		if (n->type == XML_ELEMENT_NODE &&
-		    strcmp((const char *)n->name, "body") == 0)
-			return n;
-	return NULL;
-}
-
-static void
-html_block(struct xr *r, cmark_node *node)
-{
-	htmlDocPtr	 doc;
-	xmlNodePtr	 body, last;
-
-	if ((doc = parse_html(cmark_node_get_literal(node))) == NULL)
+	if (h == NULL)
 		return;
-	last = r->cur->last;
-	if ((body = html_body(doc)) != NULL)
-		copy_html(r, node, body, r->cur);
-	xmlFreeDoc(doc);
-	if (r->cur->last != last)
-		xhtml_nl(r->cur);
-}
-
-/* Inline raw HTML: one tag, comment or declaration per node. */
-static void
-html_inline(struct xr *r, cmark_node *node)
-{
-	const char	*lit = cmark_node_get_literal(node);
-	const char	*s;
-	htmlDocPtr	 doc;
-	xmlNodePtr	 body, src, el, n;
-	size_t		 len;
-
-	if (strncmp(lit, "<!--", 4) == 0)
-		return;				/* comments vanish */
-	if (lit[1] == '!' || lit[1] == '?') {
-		warn_html(r, node, "declaration", lit[1] == '?' ? "?" : "!");
-		return;
-	}
-	if (lit[1] == '/') {
-		s = lit + 2;
-		len = strspn(s, "abcdefghijklmnopqrstuvwxyz"
-		    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789");
-		for (n = r->cur; n != NULL && n->_private == &inline_mark;
-		    n = n->parent)
-			if (strlen((const char *)n->name) == len &&
-			    strncasecmp((const char *)n->name, s, len) == 0) {
-				r->cur = n->parent;
+	switch (h->kind) {
+	case HTML_OPEN:
+		el = xmlDocCopyNode(h->node, r->cur->doc, 2);
+		xmlAddChild(r->cur, el);
+		el->_private = &inline_mark;
+		r->cur = el;
+		break;
+	case HTML_VOID:
+		xmlAddChild(r->cur, xmlDocCopyNode(h->node, r->cur->doc, 1));
+		break;
+	case HTML_CLOSE:
+		for (up = r->cur; up != NULL && up->_private == &inline_mark;
+		    up = up->parent)
+			if (strcmp((const char *)up->name, h->name) == 0) {
+				r->cur = up->parent;
 				break;
 			}
-		return;
+		break;
+	default:
+		break;
 	}
-	if ((doc = parse_html(lit)) == NULL)
-		return;
-	body = html_body(doc);
-	src = body ? body->children : NULL;
-	if (src != NULL && src->type == XML_ELEMENT_NODE) {
-		if (!in_list(phrasing_ok, (const char *)src->name) ||
-		    (strcmp((const char *)src->name, "a") == 0 &&
-		    in_anchor(r->cur)))
-			warn_html(r, node, "element", (const char *)src->name);
-		else {
-			el = xmlNewChild(r->cur, NULL, src->name, NULL);
-			copy_attrs(src, el);
-			len = strlen(lit);
-			if (!in_list(void_elems, (const char *)src->name) &&
-			    !(len >= 2 && lit[len - 2] == '/')) {
-				el->_private = &inline_mark;
-				r->cur = el;
-			}
-		}
-	}
-	xmlFreeDoc(doc);
 }
 
 /* highlight() callback: a span with a class, or plain text. */
@@ -804,7 +476,7 @@ enter_image(struct xr *r, cmark_node *n, cmark_iter *it)
 	if (title != NULL && *title != '\0')
 		xmlSetProp(el, BAD_CAST "title", BAD_CAST title);
 	buf_free(&alt);
-	push(r, r->cur);
+	/* As if its EXIT had been seen: the description is not walked. */
 	cmark_iter_reset(it, n, CMARK_EVENT_EXIT);
 }
 
