@@ -20,6 +20,7 @@
 #include "index.h"
 #include "load.h"
 #include "pool.h"
+#include "table.h"
 #include "tree.h"
 
 /* Nesting deeper than this is refused before cmark sees it. */
@@ -156,10 +157,17 @@ doc_attach(struct doc *d)
 	cmark_iter_free(it);
 }
 
+/*
+ * Parse d's text, then what guidebook adds to CommonMark: tables and
+ * footnotes.  The same text always makes the same tree, so a document
+ * parsed again (doc_open) gets its annotations back by their order.
+ */
 static void
 parse(struct doc *d)
 {
 	d->root = tree_parse(d->text, d->len, &d->arena);
+	cmark_consolidate_text_nodes(d->root);
+	table_transform(d->root, d->text);
 }
 
 static void
@@ -273,7 +281,7 @@ no_description(cmark_node *n)
 
 /* A new link of d, recorded as written; resolved once all are loaded. */
 static void
-add_link(struct doc *d, cmark_node *n, size_t *cap)
+add_link(struct doc *d, cmark_node *n, size_t *cap, int col_add)
 {
 	struct link	*l;
 	const char	*url = cmark_node_get_url(n);
@@ -287,7 +295,7 @@ add_link(struct doc *d, cmark_node *n, size_t *cap)
 	l->kind = LINK_DROP;
 	l->url = xstrdup(url ? url : "");
 	l->line = cmark_node_get_start_line(n);
-	l->col = cmark_node_get_start_column(n);
+	l->col = cmark_node_get_start_column(n) + col_add;
 	l->image = cmark_node_get_type(n) == CMARK_NODE_IMAGE;
 	if (l->image && no_description(n))
 		diag_warn(d->path, l->line, l->col, "image '%s' has no "
@@ -321,6 +329,7 @@ struct scan {
 	size_t		 hcap, lcap, bcap, mcap;
 	int		 depth;		/* containers open */
 	int		 links;		/* Markdown links open */
+	int		 cell_col;	/* in a table cell: columns to add */
 	struct rawopen	*raw;		/* raw inline elements open */
 	size_t		 nraw, capraw;
 };
@@ -386,9 +395,36 @@ scan_exit(struct scan *sc, cmark_node *n)
 {
 	while (sc->nraw > 0 && sc->raw[sc->nraw - 1].depth >= sc->depth)
 		sc->nraw--;
+	if (table_kind(n) != NULL)
+		sc->cell_col = 0;
 	if (cmark_node_get_type(n) == CMARK_NODE_LINK)
 		sc->links--;
 	sc->depth--;
+}
+
+/*
+ * Table nodes: a cell's inlines were parsed from its text alone, so
+ * their columns count from the cell's start; a row with more cells
+ * than its header lost some.
+ */
+static void
+scan_table(struct scan *sc, cmark_node *n)
+{
+	const char	*kind = table_kind(n), *extra;
+	char		 align;
+	int		 col;
+
+	if (kind == NULL)
+		return;
+	if (table_cell(n, &align, &col))
+		sc->cell_col = col - 3;		/* after "x " */
+	else if (strcmp(kind, "tr") == 0 &&
+	    (extra = cmark_node_get_on_exit(n)) != NULL && *extra == '+')
+		diag_warn(sc->d->path, atoi(extra + 1), 0, "table row has "
+		    "more cells than the header; the cells beyond it are "
+		    "left out");
+	else if (strcmp(kind, "table") == 0)
+		sc->d->tables++;
 }
 
 /* One node on its way in.  0, or -1 after an error. */
@@ -409,10 +445,13 @@ scan_enter(struct scan *sc, cmark_node *n)
 		break;
 	case CMARK_NODE_LINK:
 		sc->links++;
-		add_link(d, n, &sc->lcap);
+		add_link(d, n, &sc->lcap, sc->cell_col);
 		break;
 	case CMARK_NODE_IMAGE:
-		add_link(d, n, &sc->lcap);
+		add_link(d, n, &sc->lcap, sc->cell_col);
+		break;
+	case CMARK_NODE_CUSTOM_BLOCK:
+		scan_table(sc, n);
 		break;
 	case CMARK_NODE_CODE_BLOCK:
 		if (add_block(d, n, &sc->bcap) == -1)

@@ -98,6 +98,7 @@ struct doc {
 	size_t		 nblocks;
 	char		**anchors;	/* ids of raw HTML (<a name>, id=) */
 	size_t		 nanchors;
+	size_t		 tables;	/* pipe tables it holds */
 	struct html	*htmls;		/* HTML_BLOCK, HTML_INLINE, in order */
 	size_t		 nhtmls;
 	const struct doc **see_also;	/* chapters this one links to */

@@ -35,6 +35,8 @@ struct rr {
 	int			 need;		/* next block needs a break */
 	int			 desc;		/* .SH DESCRIPTION not yet out */
 	int			 in_heading;	/* 1: .SH/.SS text, 2: bold */
+	int			 in_cell;	/* in a table cell (T{ ... T}) */
+	int			 cells;		/* cells of the row so far */
 	int			 upper;
 	cmark_node		*skip_subtree;	/* ignore events inside */
 	cmark_node		*skip_text;	/* text whose start was used */
@@ -296,6 +298,15 @@ is_autolink(cmark_node *n)
 	    strcmp(t, url + 7) == 0);
 }
 
+/* A URL in text, in angle brackets; long ones may break after / and . */
+static void
+show_url(struct rr *r, const char *url)
+{
+	roff_raw(&r->w, "\\(la");
+	text(r, url, RE_LITERAL | RE_NAME);
+	roff_raw(&r->w, "\\(ra");
+}
+
 static void
 link_enter(struct rr *r, cmark_node *n)
 {
@@ -306,20 +317,19 @@ link_enter(struct rr *r, cmark_node *n)
 		return;
 	if (is_autolink(n)) {
 		/* The address is the text: show it once, in brackets. */
-		roff_raw(&r->w, "\\(la");
-		text(r, strncmp(url, "mailto:", 7) == 0 ? url + 7 : url,
-		    RE_LITERAL);
-		roff_raw(&r->w, "\\(ra");
+		show_url(r, strncmp(url, "mailto:", 7) == 0 ? url + 7 : url);
 		r->skip_subtree = n;
 		return;
 	}
+	if (r->in_cell)
+		return;		/* a table cell: the URL follows the text */
 	/* Text right before the link ("(", a quote) stays attached. */
 	if (!r->w.bol && r->w.out->len > 0 &&
 	    r->w.out->ptr[r->w.out->len - 1] != ' ')
 		roff_raw(&r->w, "\\c");
 	roff_eol(&r->w);
 	roff_raw(&r->w, ".UR ");
-	roff_escape(&r->w, url, strlen(url), RE_ARG | RE_LITERAL);
+	roff_escape(&r->w, l->href, strlen(l->href), RE_ARG | RE_LITERAL);
 	roff_eol(&r->w);
 }
 
@@ -353,6 +363,11 @@ link_exit(struct rr *r, cmark_node *n)
 	}
 	if (l->kind != LINK_EXTERNAL || is_autolink(n))
 		return;
+	if (r->in_cell) {
+		roff_raw(&r->w, " ");
+		show_url(r, cmark_node_get_url(n));
+		return;
+	}
 	/* Punctuation right after the link rides on .UE. */
 	roff_eol(&r->w);
 	roff_raw(&r->w, ".UE");

@@ -146,7 +146,13 @@ mem_realloc(void *p, size_t n)
 	return q;
 }
 
-static cmark_mem	tree_mem = { mem_calloc, mem_realloc, mem_free };
+static cmark_mem	tree_mem_ = { mem_calloc, mem_realloc, mem_free };
+
+cmark_mem *
+tree_mem(void)
+{
+	return &tree_mem_;
+}
 
 cmark_node *
 tree_parse(const char *text, size_t len, struct tree_arena **arena)
@@ -158,7 +164,7 @@ tree_parse(const char *text, size_t len, struct tree_arena **arena)
 	a = xcalloc(1, sizeof(*a));
 	a->next = CHUNK_MIN;
 	filling = a;
-	p = cmark_parser_new_with_mem(CMARK_OPT_DEFAULT, &tree_mem);
+	p = cmark_parser_new_with_mem(CMARK_OPT_DEFAULT, &tree_mem_);
 	cmark_parser_feed(p, text, len);
 	root = cmark_parser_finish(p);
 	cmark_parser_free(p);

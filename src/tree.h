@@ -19,6 +19,13 @@ struct tree_arena;
 cmark_node	*tree_parse(const char *text, size_t len,
 		    struct tree_arena **arena);
 
+/*
+ * The allocator of every tree: a node added to a tree after its parse
+ * (cmark_node_new_with_mem, cmark_parser_new_with_mem) must come from
+ * it, as cmark frees a whole tree through its root's allocator.
+ */
+cmark_mem	*tree_mem(void);
+
 /* Free a tree from tree_parse and its arena; both may be NULL. */
 void		 tree_free(cmark_node *root, struct tree_arena *arena);
 

@@ -15,6 +15,7 @@
 
 #include "highlight.h"
 #include "html.h"
+#include "table.h"
 #include "xhtml.h"
 
 /* Marks elements opened by inline raw HTML (xmlNode._private). */
@@ -480,6 +481,32 @@ enter_image(struct xr *r, cmark_node *n, cmark_iter *it)
 	cmark_iter_reset(it, n, CMARK_EVENT_EXIT);
 }
 
+/* A table's parts: the element of the same name. */
+static void
+enter_custom(struct xr *r, cmark_node *n)
+{
+	const char	*kind = table_kind(n);
+	const char	*style[] = { "text-align: left", "text-align: center",
+	    "text-align: right" };
+	xmlNodePtr	 el;
+	char		 align;
+	int		 col;
+
+	if (kind == NULL) {
+		push(r, r->cur);
+		return;
+	}
+	el = xhtml_elem(r->cur, kind, NULL);
+	if (strcmp(kind, "th") == 0)
+		xmlSetProp(el, BAD_CAST "scope", BAD_CAST "col");
+	if (table_cell(n, &align, &col) && strchr("lcr", align) != NULL)
+		xmlSetProp(el, BAD_CAST "style", BAD_CAST
+		    style[strchr("lcr", align) - "lcr"]);
+	if (strcmp(kind, "th") != 0 && strcmp(kind, "td") != 0)
+		xhtml_nl(el);
+	push(r, el);
+}
+
 /* Containers: create the element and descend into it. */
 static void
 enter(struct xr *r, cmark_node *n, cmark_iter *it)
@@ -539,6 +566,9 @@ enter(struct xr *r, cmark_node *n, cmark_iter *it)
 		break;
 	case CMARK_NODE_IMAGE:
 		enter_image(r, n, it);
+		break;
+	case CMARK_NODE_CUSTOM_BLOCK:
+		enter_custom(r, n);
 		break;
 	default:
 		push(r, r->cur);
