@@ -16,6 +16,7 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "footnote.h"
 #include "html.h"
 #include "index.h"
 #include "load.h"
@@ -166,8 +167,13 @@ static void
 parse(struct doc *d)
 {
 	d->root = tree_parse(d->text, d->len, &d->arena);
+	if (footnote_escape(&d->text, &d->len, d->root)) {
+		tree_free(d->root, d->arena);
+		d->root = tree_parse(d->text, d->len, &d->arena);
+	}
 	cmark_consolidate_text_nodes(d->root);
 	table_transform(d->root, d->text);
+	footnote_transform(d->root, d->text);
 }
 
 static void
@@ -427,6 +433,116 @@ scan_table(struct scan *sc, cmark_node *n)
 		sc->d->tables++;
 }
 
+/* Where in the text node n the byte at off is, for messages. */
+static void
+text_at(cmark_node *n, const char *lit, const char *at, int *line, int *col)
+{
+	*line = cmark_node_get_start_line(n);
+	*col = cmark_node_get_start_column(n);
+	if (*col > 0)
+		*col += (int)(at - lit);
+}
+
+/*
+ * Markdown that other tools read and guidebook does not: a warning with
+ * where it is, never silence (the text itself is kept as written).
+ */
+static void
+scan_text(struct scan *sc, cmark_node *n)
+{
+	const char	*lit = cmark_node_get_literal(n), *s, *end;
+	int		 line, col;
+
+	if (lit == NULL)
+		return;
+	for (s = strstr(lit, "[^"); s != NULL; s = strstr(s + 2, "[^"))
+		if ((end = strchr(s, ']')) != NULL && end > s + 2 &&
+		    strcspn(s + 2, " \t") > (size_t)(end - s - 2)) {
+			text_at(n, lit, s, &line, &col);
+			diag_warn(sc->d->path, line, col, "footnote '%.*s' has "
+			    "no definition ('%.*s: ...' in this document)",
+			    (int)(end + 1 - s), s, (int)(end + 1 - s), s);
+		}
+	if ((s = strstr(lit, "~~")) != NULL && strstr(s + 2, "~~") != NULL) {
+		text_at(n, lit, s, &line, &col);
+		diag_warn(sc->d->path, line, col, "strikethrough (~~text~~) is "
+		    "not supported; the tildes are shown");
+	}
+	if ((s = strstr(lit, "{{#")) != NULL) {
+		text_at(n, lit, s, &line, &col);
+		diag_warn(sc->d->path, line, col, "mdBook's {{#...}} commands "
+		    "are not supported; the text is shown as written");
+	}
+}
+
+/* The literal of n's first text, if its first child is one. */
+static const char *
+first_text(cmark_node *n)
+{
+	cmark_node	*c = n ? cmark_node_first_child(n) : NULL;
+
+	if (c != NULL && cmark_node_get_type(c) == CMARK_NODE_PARAGRAPH)
+		c = cmark_node_first_child(c);
+	if (c == NULL || cmark_node_get_type(c) != CMARK_NODE_TEXT)
+		return NULL;
+	return cmark_node_get_literal(c);
+}
+
+/* Task lists, GitHub's admonitions, heading attributes. */
+static void
+scan_block_syntax(struct scan *sc, cmark_node *n)
+{
+	const char	*t = first_text(n), *end;
+	size_t		 len;
+	int		 line = cmark_node_get_start_line(n);
+	int		 col = cmark_node_get_start_column(n);
+
+	if (t == NULL)
+		return;
+	switch (cmark_node_get_type(n)) {
+	case CMARK_NODE_ITEM:
+		if ((t[0] == '[' && strchr(" xX", t[1]) && t[1] != '\0' &&
+		    t[2] == ']' && (t[3] == ' ' || t[3] == '\0')))
+			diag_warn(sc->d->path, line, col, "task list items "
+			    "([ ] and [x]) are not supported; the brackets are "
+			    "shown");
+		break;
+	case CMARK_NODE_BLOCK_QUOTE:
+		if (strncmp(t, "[!", 2) == 0 && (end = strchr(t, ']')) != NULL)
+			diag_warn(sc->d->path, line, col, "GitHub's alert "
+			    "'%.*s' is not supported; it is shown as a block "
+			    "quote", (int)(end + 1 - t), t);
+		break;
+	case CMARK_NODE_HEADING:
+		t = cmark_node_get_literal(cmark_node_last_child(n));
+		len = t ? strlen(t) : 0;
+		if (len > 0 && t[len - 1] == '}' && (end = strrchr(t, '{')) !=
+		    NULL && (end[1] == '#' || end[1] == '.'))
+			diag_warn(sc->d->path, line, col, "heading attributes "
+			    "(%s) are not supported; they are shown as text",
+			    end);
+		break;
+	default:
+		break;
+	}
+}
+
+/* A footnote or a reference: a note never referred to is a warning. */
+static void
+scan_footnote(struct scan *sc, cmark_node *n)
+{
+	cmark_node	*t;
+	int		 num, k;
+
+	if (footnote_of(n, &num, &k) != FOOTNOTE_NOTE || k > 0)
+		return;
+	for (t = n; t != NULL && cmark_node_get_start_line(t) == 0;
+	    t = cmark_node_first_child(t))
+		;
+	diag_warn(sc->d->path, t ? cmark_node_get_start_line(t) : 0, 0,
+	    "footnote %d is defined but never referred to", num);
+}
+
 /* One node on its way in.  0, or -1 after an error. */
 static int
 scan_enter(struct scan *sc, cmark_node *n)
@@ -442,6 +558,11 @@ scan_enter(struct scan *sc, cmark_node *n)
 	switch (cmark_node_get_type(n)) {
 	case CMARK_NODE_HEADING:
 		add_heading(d, n, &sc->hcap, &sc->text);
+		scan_block_syntax(sc, n);
+		break;
+	case CMARK_NODE_ITEM:
+	case CMARK_NODE_BLOCK_QUOTE:
+		scan_block_syntax(sc, n);
 		break;
 	case CMARK_NODE_LINK:
 		sc->links++;
@@ -452,8 +573,17 @@ scan_enter(struct scan *sc, cmark_node *n)
 		break;
 	case CMARK_NODE_CUSTOM_BLOCK:
 		scan_table(sc, n);
+		scan_footnote(sc, n);
+		break;
+	case CMARK_NODE_TEXT:
+		scan_text(sc, n);
 		break;
 	case CMARK_NODE_CODE_BLOCK:
+		if (strstr(cmark_node_get_literal(n), "{{#") != NULL)
+			diag_warn(d->path, cmark_node_get_start_line(n),
+			    cmark_node_get_start_column(n), "mdBook's {{#...}} "
+			    "commands are not supported; the text is shown as "
+			    "written");
 		if (add_block(d, n, &sc->bcap) == -1)
 			return 1;
 		break;

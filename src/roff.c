@@ -7,11 +7,14 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
+#include "footnote.h"
 #include "html.h"
 #include "index.h"
 #include "roff.h"
 #include "roff_escape.h"
+#include "table.h"
 
 enum ctx_kind { CTX_QUOTE, CTX_LIST, CTX_ITEM };
 
@@ -36,6 +39,11 @@ struct rr {
 	int			 desc;		/* .SH DESCRIPTION not yet out */
 	int			 in_heading;	/* 1: .SH/.SS text, 2: bold */
 	int			 in_cell;	/* in a table cell (T{ ... T}) */
+	cmark_node		**notes;	/* footnote blocks by number */
+	int			 nnotes;
+	unsigned char		*noted;		/* 1: pending, 2: printed */
+	int			*pending;	/* referenced, not yet printed */
+	int			 npending;
 	int			 cells;		/* cells of the row so far */
 	int			 upper;
 	cmark_node		*skip_subtree;	/* ignore events inside */
@@ -46,6 +54,10 @@ struct rr {
 	struct ctx		*ctx;
 	size_t			 nctx, capctx;
 };
+
+static void	walk(struct rr *, cmark_node *);
+static void	flush_notes(struct rr *, int);
+static void	note_ref(struct rr *, cmark_node *);
 
 static void
 font_set(struct rr *r, enum font f)
@@ -233,6 +245,8 @@ heading_enter(struct rr *r, cmark_node *n)
 		return;
 	}
 	if (r->nctx == 0 && level <= 3) {
+		if (level <= 2)
+			flush_notes(r, 0);
 		if (level == 3)
 			open_description(r);
 		r->desc = 0;
@@ -333,6 +347,19 @@ link_enter(struct rr *r, cmark_node *n)
 	roff_eol(&r->w);
 }
 
+/* Is the link's text the heading's own?  Then "see" would repeat it. */
+static int
+names_heading(cmark_node *link, const struct heading *h)
+{
+	struct buf	 t = { NULL, 0, 0 };
+	int		 same;
+
+	book_node_text(link, &t);
+	same = t.ptr != NULL && strcasecmp(str_trim(t.ptr), h->text) == 0;
+	buf_free(&t);
+	return same;
+}
+
 static void
 link_exit(struct rr *r, cmark_node *n)
 {
@@ -344,9 +371,15 @@ link_exit(struct rr *r, cmark_node *n)
 	if (l == NULL || r->in_heading)
 		return;
 	if (l->kind == LINK_DOC && l->doc == r->d) {
-		if (l->heading != NULL && l->heading != doc_title(r->d)) {
+		if (l->heading != NULL && l->heading != doc_title(r->d) &&
+		    !names_heading(n, l->heading)) {
 			roff_raw(&r->w, " (see ");
 			ref_section(r, l->heading);
+			roff_raw(&r->w, ")");
+		} else if (l->figure != NULL) {
+			roff_raw(&r->w, " (see ");
+			text(r, l->figure->label ? l->figure->label : "the "
+			    "figure", 0);
 			roff_raw(&r->w, ")");
 		}
 		return;
@@ -354,7 +387,8 @@ link_exit(struct rr *r, cmark_node *n)
 	if (l->kind == LINK_DOC) {
 		roff_raw(&r->w, " (");
 		ref_page(r, l->doc);
-		if (l->heading != NULL && l->heading != doc_title(l->doc)) {
+		if (l->heading != NULL && l->heading != doc_title(l->doc) &&
+		    !names_heading(n, l->heading)) {
 			roff_raw(&r->w, ", ");
 			ref_section(r, l->heading);
 		}
@@ -440,6 +474,82 @@ item_enter(struct rr *r)
 	r->need = 0;
 }
 
+/*
+ * A table, for tbl(1): every cell is a text block (T{ ... T}), so that
+ * long cells wrap; the header row is bold; cells of a row are separated
+ * by tabs.  Links in cells show their URL after the text: tbl's text
+ * blocks take no .UR.
+ */
+static void
+table_start(struct rr *r, cmark_node *table)
+{
+	cmark_node	*head, *row, *cell;
+	char		 align;
+	int		 col, k;
+
+	block_start(r, 0);
+	roff_macro(&r->w, ".TS");
+	roff_macro(&r->w, "allbox;");
+	head = cmark_node_first_child(table);
+	row = head ? cmark_node_first_child(head) : NULL;
+	for (k = 0; k < 2 && row != NULL; k++) {
+		for (cell = cmark_node_first_child(row); cell != NULL;
+		    cell = cmark_node_next(cell)) {
+			if (!table_cell(cell, &align, &col))
+				continue;
+			buf_putc(r->w.out, align == 'c' ? 'c' : align == 'r' ?
+			    'r' : 'l');
+			if (k == 0)
+				buf_putc(r->w.out, 'b');
+			if (cmark_node_next(cell) != NULL)
+				buf_putc(r->w.out, ' ');
+		}
+		buf_puts(r->w.out, k == 0 ? "\n" : ".\n");
+	}
+	r->w.bol = 1;
+}
+
+static void
+table_enter(struct rr *r, cmark_node *n)
+{
+	const char	*kind = table_kind(n);
+
+	if (kind == NULL)
+		return;
+	if (strcmp(kind, "table") == 0)
+		table_start(r, n);
+	else if (strcmp(kind, "tr") == 0)
+		r->cells = 0;
+	else if (strcmp(kind, "th") == 0 || strcmp(kind, "td") == 0) {
+		if (r->cells++ > 0)
+			buf_putc(r->w.out, '\t');
+		r->w.bol = 0;
+		roff_raw(&r->w, "T{");
+		roff_eol(&r->w);
+		r->in_cell = 1;
+	}
+}
+
+static void
+table_exit(struct rr *r, cmark_node *n)
+{
+	const char	*kind = table_kind(n);
+
+	if (kind == NULL)
+		return;
+	if (strcmp(kind, "th") == 0 || strcmp(kind, "td") == 0) {
+		roff_eol(&r->w);
+		buf_puts(r->w.out, "T}");
+		r->w.bol = 0;
+		r->in_cell = 0;
+	} else if (strcmp(kind, "tr") == 0)
+		roff_eol(&r->w);
+	else if (strcmp(kind, "table") == 0) {
+		roff_macro(&r->w, ".TE");
+		r->need = 1;
+	}
+}
+
 static void
 enter(struct rr *r, cmark_node *n)
 {
@@ -476,6 +586,12 @@ enter(struct rr *r, cmark_node *n)
 		/* The description, labelled: "[Image: a diagram]". */
 		font_push(r, CMARK_NODE_EMPH);
 		text(r, cmark_node_first_child(n) ? "[Image: " : "[Image", 0);
+		break;
+	case CMARK_NODE_CUSTOM_BLOCK:
+		table_enter(r, n);
+		break;
+	case CMARK_NODE_CUSTOM_INLINE:
+		note_ref(r, n);
 		break;
 	default:
 		break;
@@ -514,6 +630,9 @@ leave(struct rr *r, cmark_node *n)
 	case CMARK_NODE_IMAGE:
 		text(r, "]", 0);
 		font_pop(r);
+		break;
+	case CMARK_NODE_CUSTOM_BLOCK:
+		table_exit(r, n);
 		break;
 	default:
 		break;
@@ -692,14 +811,125 @@ see_also(struct rr *r)
 	free(list);
 }
 
+/*
+ * Walk a subtree with the handlers.  Footnotes are not walked where
+ * they stand (the end of the document): flush_notes prints them.
+ */
+static void
+walk(struct rr *r, cmark_node *root)
+{
+	cmark_iter		*it;
+	cmark_event_type	 ev;
+	cmark_node		*n;
+	int			 num, k;
+
+	it = cmark_iter_new(root);
+	while ((ev = cmark_iter_next(it)) != CMARK_EVENT_DONE) {
+		n = cmark_iter_get_node(it);
+		if (r->skip_subtree != NULL) {
+			if (n == r->skip_subtree && ev == CMARK_EVENT_EXIT) {
+				r->skip_subtree = NULL;
+				if (cmark_node_get_type(n) == CMARK_NODE_LINK)
+					link_exit(r, n);
+			}
+			continue;
+		}
+		if (n == root)
+			continue;
+		if (ev == CMARK_EVENT_ENTER &&
+		    footnote_of(n, &num, &k) == FOOTNOTE_NOTE) {
+			cmark_iter_reset(it, n, CMARK_EVENT_EXIT);
+			continue;
+		}
+		if (ev == CMARK_EVENT_ENTER && node_is_leaf(n))
+			leaf(r, n);
+		else if (ev == CMARK_EVENT_ENTER)
+			enter(r, n);
+		else
+			leave(r, n);
+	}
+	cmark_iter_free(it);
+}
+
+/* The footnote blocks of the document, by number. */
+static void
+find_notes(struct rr *r, cmark_node *root)
+{
+	cmark_node	*n;
+	int		 num, k;
+
+	for (n = cmark_node_first_child(root); n != NULL;
+	    n = cmark_node_next(n))
+		if (footnote_of(n, &num, &k) == FOOTNOTE_NOTE &&
+		    num > r->nnotes)
+			r->nnotes = num;
+	if (r->nnotes == 0)
+		return;
+	r->notes = xcalloc((size_t)r->nnotes + 1, sizeof(*r->notes));
+	r->noted = xcalloc((size_t)r->nnotes + 1, 1);
+	r->pending = xcalloc((size_t)r->nnotes + 1, sizeof(*r->pending));
+	for (n = cmark_node_first_child(root); n != NULL;
+	    n = cmark_node_next(n))
+		if (footnote_of(n, &num, &k) == FOOTNOTE_NOTE)
+			r->notes[num] = n;
+}
+
+/*
+ * The notes referred to since the last flush, at the end of a section
+ * (all that are left, at the end of the page): "[1] text" each.
+ */
+static void
+flush_notes(struct rr *r, int all)
+{
+	char	 m[64];
+	int	 num, i;
+
+	for (i = 1; all && i <= r->nnotes; i++)
+		if (r->noted[i] == 0) {
+			r->noted[i] = 1;
+			r->pending[r->npending++] = i;
+		}
+	if (r->npending == 0)
+		return;
+	block_start(r, 0);
+	roff_raw(&r->w, "\\fINotes:\\fR");
+	roff_eol(&r->w);
+	for (i = 0; i < r->npending; i++) {
+		num = r->pending[i];
+		r->noted[num] = 2;
+		snprintf(m, sizeof(m), ".IP \"[%d]\" 5", num);
+		roff_macro(&r->w, m);
+		ctx_push(r, CTX_ITEM, 5);
+		r->need = 0;
+		walk(r, r->notes[num]);
+		r->nctx--;
+	}
+	r->npending = 0;
+	r->need = 1;
+}
+
+/* A reference: [N], and the note joins those to print. */
+static void
+note_ref(struct rr *r, cmark_node *n)
+{
+	char	 s[32];
+	int	 num, k;
+
+	if (footnote_of(n, &num, &k) != FOOTNOTE_REF || num > r->nnotes)
+		return;
+	snprintf(s, sizeof(s), "[%d]", num);
+	text(r, s, 0);
+	if (r->noted[num] == 0) {
+		r->noted[num] = 1;
+		r->pending[r->npending++] = num;
+	}
+}
+
 void
 roff_page(const struct book *b, const struct doc *d, struct buf *out)
 {
 	struct rr		 r;
 	struct buf		 body = { NULL, 0, 0 };
-	cmark_iter		*it;
-	cmark_event_type	 ev;
-	cmark_node		*n;
 	size_t			 th_len;
 
 	memset(&r, 0, sizeof(r));
@@ -712,38 +942,26 @@ roff_page(const struct book *b, const struct doc *d, struct buf *out)
 	th_len = strcspn(body.ptr, "\n") + 1;
 	r.desc = 1;
 	doc_open(d);
-	it = cmark_iter_new(d->root);
-	while ((ev = cmark_iter_next(it)) != CMARK_EVENT_DONE) {
-		n = cmark_iter_get_node(it);
-		if (r.skip_subtree != NULL) {
-			if (n == r.skip_subtree && ev == CMARK_EVENT_EXIT) {
-				r.skip_subtree = NULL;
-				if (cmark_node_get_type(n) == CMARK_NODE_LINK)
-					link_exit(&r, n);
-			}
-			continue;
-		}
-		if (cmark_node_get_type(n) == CMARK_NODE_DOCUMENT)
-			continue;
-		if (ev == CMARK_EVENT_ENTER && node_is_leaf(n))
-			leaf(&r, n);
-		else if (ev == CMARK_EVENT_ENTER)
-			enter(&r, n);
-		else
-			leave(&r, n);
-	}
-	cmark_iter_free(it);
+	find_notes(&r, d->root);
+	walk(&r, d->root);
+	flush_notes(&r, 1);
 	doc_close(d);
 	if (d == &b->index)
 		index_section(&r);
 	see_also(&r);
 	roff_eol(&r.w);
+	/* man(1) runs tbl(1) on a page whose first line says so. */
+	if (d->tables > 0)
+		BUF_LIT(out, "'\\\" t\n");
 	buf_put(out, body.ptr, th_len);
 	roff_fallbacks(&r.w, out);
 	buf_put(out, body.ptr + th_len, body.len - th_len);
 	buf_free(&body);
 	free(r.fonts);
 	free(r.ctx);
+	free(r.notes);
+	free(r.noted);
+	free(r.pending);
 }
 
 void

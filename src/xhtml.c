@@ -14,6 +14,7 @@
 #include <libxml/tree.h>
 
 #include "highlight.h"
+#include "footnote.h"
 #include "html.h"
 #include "table.h"
 #include "xhtml.h"
@@ -25,6 +26,8 @@ struct xr {
 	const struct book	*b;
 	const struct doc	*d;
 	int			 flags;
+	int			 note;		/* a note's number, until shown */
+	int			 note_refs;
 	xmlNodePtr		 cur;		/* where content goes now */
 	xmlNodePtr		*stack;		/* cur to restore on EXIT */
 	size_t			 n, cap;
@@ -481,6 +484,74 @@ enter_image(struct xr *r, cmark_node *n, cmark_iter *it)
 	cmark_iter_reset(it, n, CMARK_EVENT_EXIT);
 }
 
+/* epub:type, in EPUB documents only. */
+static void
+set_epub_type(const struct xr *r, xmlNodePtr el, const char *type)
+{
+	if (r->flags & XHTML_EPUB)
+		xmlSetNsProp(el, xmlSearchNs(el->doc, el, BAD_CAST "epub"),
+		    BAD_CAST "type", BAD_CAST type);
+}
+
+/*
+ * A footnote: an aside that EPUB readers show as a pop-up, numbered, its
+ * number a link back to the first reference.
+ */
+static void
+enter_note(struct xr *r, int num, int refs)
+{
+	xmlNodePtr	 aside;
+	char		 id[48];
+
+	aside = xhtml_elem(r->cur, "aside", NULL);
+	snprintf(id, sizeof(id), "fn-%d", num);
+	xmlSetProp(aside, BAD_CAST "id", BAD_CAST id);
+	xmlSetProp(aside, BAD_CAST "class", BAD_CAST "footnote");
+	xmlSetProp(aside, BAD_CAST "role", BAD_CAST "doc-footnote");
+	set_epub_type(r, aside, "footnote");
+	xhtml_nl(aside);
+	r->note = num;
+	r->note_refs = refs;
+	push(r, aside);
+}
+
+/* The number that opens a note's first paragraph. */
+static void
+note_label(struct xr *r)
+{
+	xmlNodePtr	 a;
+	char		 s[48];
+
+	snprintf(s, sizeof(s), "%d.", r->note);
+	if (r->note_refs > 0) {
+		a = xhtml_elem(r->cur, "a", s);
+		snprintf(s, sizeof(s), "#fnref-%d-1", r->note);
+		xmlSetProp(a, BAD_CAST "href", BAD_CAST s);
+		xmlSetProp(a, BAD_CAST "role", BAD_CAST "doc-backlink");
+	} else
+		xmlAddChild(r->cur, xmlNewText(BAD_CAST s));
+	xmlAddChild(r->cur, xmlNewText(BAD_CAST " "));
+	r->note = 0;
+}
+
+/* A reference to a footnote: its number, raised, a link to it. */
+static void
+note_ref(struct xr *r, int num, int k)
+{
+	xmlNodePtr	 sup, a;
+	char		 s[48];
+
+	sup = xhtml_elem(r->cur, "sup", NULL);
+	snprintf(s, sizeof(s), "%d", num);
+	a = xhtml_elem(sup, "a", s);
+	snprintf(s, sizeof(s), "#fn-%d", num);
+	xmlSetProp(a, BAD_CAST "href", BAD_CAST s);
+	snprintf(s, sizeof(s), "fnref-%d-%d", num, k);
+	xmlSetProp(a, BAD_CAST "id", BAD_CAST s);
+	xmlSetProp(a, BAD_CAST "role", BAD_CAST "doc-noteref");
+	set_epub_type(r, a, "noteref");
+}
+
 /* A table's parts: the element of the same name. */
 static void
 enter_custom(struct xr *r, cmark_node *n)
@@ -490,8 +561,12 @@ enter_custom(struct xr *r, cmark_node *n)
 	    "text-align: right" };
 	xmlNodePtr	 el;
 	char		 align;
-	int		 col;
+	int		 col, num, k;
 
+	if (footnote_of(n, &num, &k) == FOOTNOTE_NOTE) {
+		enter_note(r, num, k);
+		return;
+	}
 	if (kind == NULL) {
 		push(r, r->cur);
 		return;
@@ -514,6 +589,7 @@ enter(struct xr *r, cmark_node *n, cmark_iter *it)
 	xmlNodePtr	 el;
 	char		 name[4];
 	const struct heading *h;
+	int		 num, k;
 
 	switch (cmark_node_get_type(n)) {
 	case CMARK_NODE_BLOCK_QUOTE:
@@ -546,6 +622,8 @@ enter(struct xr *r, cmark_node *n, cmark_iter *it)
 			push(r, r->cur);
 		else
 			push(r, xhtml_elem(r->cur, "p", NULL));
+		if (r->note)
+			note_label(r);
 		break;
 	case CMARK_NODE_HEADING:
 		snprintf(name, sizeof(name), "h%d",
@@ -569,6 +647,11 @@ enter(struct xr *r, cmark_node *n, cmark_iter *it)
 		break;
 	case CMARK_NODE_CUSTOM_BLOCK:
 		enter_custom(r, n);
+		break;
+	case CMARK_NODE_CUSTOM_INLINE:
+		if (footnote_of(n, &num, &k) == FOOTNOTE_REF)
+			note_ref(r, num, k);
+		push(r, r->cur);
 		break;
 	default:
 		push(r, r->cur);
