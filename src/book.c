@@ -18,7 +18,6 @@
 
 #include "footnote.h"
 #include "html.h"
-#include "index.h"
 #include "load.h"
 #include "pool.h"
 #include "table.h"
@@ -690,8 +689,6 @@ doc_finish(struct book *b, struct doc *d)
 	if (doc_scan(b, d) == -1)
 		return -1;
 	doc_attach(d);
-	if (b->ixc != NULL && d->number > 0)
-		index_collect(b->ixc, d);
 	return 0;
 }
 
@@ -816,12 +813,6 @@ book_free(struct book *b)
 	for (i = 0; i < b->nfm_unknown; i++)
 		free(b->fm_unknown[i]);
 	free(b->fm_unknown);
-	if (b->ixc != NULL)
-		index_collect_free(b->ixc);
-	if (b->ix != NULL) {
-		index_free(b->ix);
-		free(b->ix);
-	}
 	memset(b, 0, sizeof(*b));
 }
 
@@ -875,8 +866,6 @@ book_load(struct book *b, const char *path, time_t epoch, int flags)
 
 	memset(b, 0, sizeof(*b));
 	b->epoch = epoch;
-	if (flags & BOOK_INDEX)
-		b->ixc = index_collect_new();
 	b->dir = path_dir(path);
 	base = strrchr(path, '/');
 	b->index.path = xstrdup(path);

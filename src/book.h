@@ -106,7 +106,6 @@ struct doc {
 };
 
 struct book_index;
-struct ix_collect;
 
 struct part {
 	char		*title;
@@ -144,12 +143,10 @@ struct book {
 	time_t		 epoch;		/* SOURCE_DATE_EPOCH or now */
 	char		**fm_unknown;	/* front-matter keys warned about */
 	size_t		 nfm_unknown;
-	struct ix_collect *ixc;		/* index candidates (BOOK_INDEX) */
-	struct book_index *ix;		/* back-of-book index, or NULL */
+	const struct book_index *ix;	/* back-of-book index (borrowed), or NULL */
 };
 
 /* book_load flags */
-#define BOOK_INDEX	1	/* collect index terms while loading */
 #define BOOK_MAN	2	/* man page names must be unique */
 
 /*

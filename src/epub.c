@@ -431,6 +431,18 @@ add_title_page(struct ep *ep)
 	add_page(ep, "title-page", "title.xhtml", doc, NULL, 1);
 }
 
+/* The deepest nesting of a chapter in the index. */
+static size_t
+max_depth(const struct book *b)
+{
+	size_t	 i, m = 0;
+
+	for (i = 0; i < b->nchapters; i++)
+		if (b->chapters[i].depth > m)
+			m = b->chapters[i].depth;
+	return m;
+}
+
 static void
 add_part_page(struct ep *ep, size_t p)
 {
@@ -438,7 +450,7 @@ add_part_page(struct ep *ep, size_t p)
 	const struct part	*part = &b->parts[p];
 	const struct doc	*d;
 	xmlDocPtr		 doc;
-	xmlNodePtr		 body, sec, ul, li, a;
+	xmlNodePtr		 body, sec, ul, li = NULL, a, *lists;
 	char			 id[32];
 	size_t			 i;
 
@@ -455,8 +467,17 @@ add_part_page(struct ep *ep, size_t p)
 	ul = child(sec, NULL, "ul", NULL);
 	prop(ul, "class", "part-contents");
 	xhtml_nl(ul);
+	lists = xcalloc(max_depth(b) + 1, sizeof(*lists));
+	lists[0] = ul;
 	for (i = part->first; i < part->first + part->count; i++) {
 		d = &b->chapters[i];
+		/* A nested chapter: a list in the last item one level up. */
+		if (d->depth > 0 && (i == part->first ||
+		    b->chapters[i - 1].depth < d->depth)) {
+			lists[d->depth] = child(li, NULL, "ul", NULL);
+			xhtml_nl(lists[d->depth]);
+		}
+		ul = lists[d->depth];
 		li = child(ul, NULL, "li", NULL);
 		a = child(li, NULL, "a", d->title);
 		prop(a, "href", d->xhtml);
@@ -467,6 +488,7 @@ add_part_page(struct ep *ep, size_t p)
 		}
 		xhtml_nl(ul);
 	}
+	free(lists);
 	xhtml_nl(sec);
 	xhtml_nl(body);
 	snprintf(id, sizeof(id), "part-%02zu", p + 1);
@@ -668,8 +690,11 @@ nav_add(struct navtree *t, xmlNodePtr parent, const char *label,
 	return li;
 }
 
-/* A chapter and its sections, down to opts->toc_depth levels. */
-static void
+/*
+ * A chapter and its sections, down to opts->toc_depth levels.  Returns
+ * its entry, under which chapters nested in it follow its sections.
+ */
+static xmlNodePtr
 nav_chapter(struct ep *ep, struct navtree *t, xmlNodePtr parent,
     const struct doc *d)
 {
@@ -699,25 +724,33 @@ nav_chapter(struct ep *ep, struct navtree *t, xmlNodePtr parent,
 		n++;
 		free(href);
 	}
+	return stack[0].node;
 }
 
+/*
+ * Parts, then chapters nested as the index nests them: a chapter goes
+ * under the last chapter one level up (or its part).
+ */
 static void
 nav_book(struct ep *ep, struct navtree *t)
 {
 	const struct book	*b = ep->b;
-	xmlNodePtr		 part = NULL, li;
-	size_t			 i, k, p = NO_PART;
+	const struct doc	*d;
+	xmlNodePtr		 part = NULL, li, *up;
+	size_t			 i, k, p = NO_PART, depth;
 
+	up = xcalloc(max_depth(b) + 2, sizeof(*up));
 	nav_add(t, NULL, b->index.title, b->index.xhtml);
 	for (i = 0; i < b->nchapters; i++) {
-		const struct doc *d = &b->chapters[i];
-
+		d = &b->chapters[i];
 		if (d->part != p) {
 			p = d->part;
 			part = p == NO_PART ? NULL : nav_add(t, NULL,
 			    b->parts[p].title, b->parts[p].xhtml);
 		}
-		nav_chapter(ep, t, part, d);
+		depth = d->depth;
+		up[depth + 1] = nav_chapter(ep, t, depth ? up[depth] : part,
+		    d);
 	}
 	if (has_index(ep)) {
 		li = nav_add(t, NULL, "Index", "index.xhtml");
@@ -725,6 +758,7 @@ nav_book(struct ep *ep, struct navtree *t)
 			nav_add(t, li, ep->groups[k].label,
 			    ep->groups[k].href);
 	}
+	free(up);
 }
 
 static void
@@ -814,8 +848,8 @@ add_ncx(struct ep *ep)
 	prop(m, "content", ep->uuid);
 	m = child(head, NULL, "meta", NULL);
 	prop(m, "name", "dtb:depth");
-	snprintf(depth, sizeof(depth), "%d", ep->b->nparts ? 2 +
-	    ep->o->toc_depth : 1 + ep->o->toc_depth);
+	snprintf(depth, sizeof(depth), "%zu", (ep->b->nparts ? 2 : 1) +
+	    max_depth(ep->b) + (size_t)ep->o->toc_depth);
 	prop(m, "content", depth);
 	m = child(head, NULL, "meta", NULL);
 	prop(m, "name", "dtb:totalPageCount");

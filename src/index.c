@@ -22,7 +22,7 @@
 #include "highlight.h"
 #include "index.h"
 
-struct occ {
+struct mention {
 	char			*text;
 	char			*key;
 	int			 code;
@@ -33,24 +33,23 @@ struct occ {
 };
 
 /* A code span, to be judged once every chapter's imports are known. */
-struct cand {
+struct codespan {
 	char			*literal;
 	const struct doc	*d;
 	const struct heading	*h;
 };
 
-/* What loading collects (struct ix_collect in book.h). */
-struct coll {
-	struct occ	*o;		/* terms found */
+/* What the walk over the chapters finds. */
+struct found {
+	struct mention	*o;		/* terms found */
 	size_t		 n, cap;
-	struct cand	*c;		/* code spans not yet judged */
+	struct codespan	*c;		/* code spans not yet judged */
 	size_t		 nc, capc;
 	char		**mods;		/* modules imported in the examples */
 	size_t		 nmods, capmods;
-};
-
-struct ix_collect {
-	struct coll	 coll;
+	char		**made;		/* modules the examples write out */
+	size_t		 nmade, capmade;
+	int		 python;	/* the book's code is Python */
 };
 
 static int
@@ -130,7 +129,8 @@ option_term(const char *s)
 }
 
 char *
-index_code_term(const char *code, const char *const *mods, size_t nmods)
+index_code_term(const char *code, const char *const *mods, size_t nmods,
+    int python)
 {
 	char		*s, *t, *term = NULL;
 	const char	*p, *first, *last;
@@ -140,7 +140,7 @@ index_code_term(const char *code, const char *const *mods, size_t nmods)
 	t = str_trim(s);
 	if ((term = option_term(t)) != NULL)
 		goto out;
-	if (strncmp(t, "PYTHON", 6) == 0) {
+	if (python && strncmp(t, "PYTHON", 6) == 0) {
 		for (n = 6; isupper((unsigned char)t[n]) ||
 		    isdigit((unsigned char)t[n]) || t[n] == '_'; n++)
 			;
@@ -177,7 +177,7 @@ index_code_term(const char *code, const char *const *mods, size_t nmods)
 			goto out;
 		}
 	}
-	if (highlight_keyword(first, flen) && parts == 1)
+	if (!python || (highlight_keyword(first, flen) && parts == 1))
 		goto out;
 	if (parts == 1) {
 		if (flen > 1 && (is_dunder(t, flen) ||
@@ -198,7 +198,7 @@ out:
 
 /* Module names imported by the code blocks of the book. */
 static void
-add_mod(struct coll *c, const char *s, size_t n)
+add_mod(struct found *c, const char *s, size_t n)
 {
 	if (n < 2 || in_mods((const char *const *)c->mods, c->nmods, s, n))
 		return;
@@ -210,7 +210,7 @@ add_mod(struct coll *c, const char *s, size_t n)
 }
 
 static void
-scan_imports(struct coll *c, const char *code)
+scan_imports(struct found *c, const char *code)
 {
 	const char	*line, *s;
 	size_t		 n;
@@ -261,10 +261,10 @@ sort_key(const char *text)
 }
 
 static void
-add_occ(struct coll *c, char *text, int code, const struct doc *d,
+add_occ(struct found *c, char *text, int code, const struct doc *d,
     const struct heading *h)
 {
-	struct occ	*o;
+	struct mention	*o;
 
 	if (c->n == c->cap) {
 		c->cap = c->cap ? c->cap * 2 : 256;
@@ -282,7 +282,7 @@ add_occ(struct coll *c, char *text, int code, const struct doc *d,
 
 /* Concepts in <!-- index: a; b --> comments of raw HTML. */
 static void
-scan_comment(struct coll *c, const char *html, const struct doc *d,
+scan_comment(struct found *c, const char *html, const struct doc *d,
     const struct heading *h)
 {
 	const char	*s = html, *end, *t, *semi;
@@ -332,7 +332,7 @@ scan_comment(struct coll *c, const char *html, const struct doc *d,
 }
 
 static void
-add_cand(struct coll *c, const char *literal, const struct doc *d,
+add_cand(struct found *c, const char *literal, const struct doc *d,
     const struct heading *h)
 {
 	if (c->nc == c->capc) {
@@ -345,22 +345,113 @@ add_cand(struct coll *c, const char *literal, const struct doc *d,
 	c->nc++;
 }
 
-struct ix_collect *
-index_collect_new(void)
+/*
+ * Python's standard library (sys.stdlib_module_names of 3.11 and 3.15,
+ * the public names), sorted.  A module the examples import that is not
+ * one of these, and that the examples write out themselves ("app/",
+ * "models.py"), is the example's own: not a name to look up.
+ */
+static const char *const stdlib_modules[] = {
+	"abc", "aifc", "annotationlib", "antigravity", "argparse", "array",
+	"ast", "asynchat", "asyncio", "asyncore", "atexit", "audioop",
+	"base64", "bdb", "binascii", "bisect", "builtins", "bz2", "cProfile",
+	"calendar", "cgi", "cgitb", "chunk", "cmath", "cmd", "code",
+	"codecs", "codeop", "collections", "colorsys", "compileall",
+	"compression", "concurrent", "configparser", "contextlib",
+	"contextvars", "copy", "copyreg", "crypt", "csv", "ctypes", "curses",
+	"dataclasses", "datetime", "dbm", "decimal", "difflib", "dis",
+	"distutils", "doctest", "email", "encodings", "ensurepip", "enum",
+	"errno", "faulthandler", "fcntl", "filecmp", "fileinput", "fnmatch",
+	"fractions", "ftplib", "functools", "gc", "genericpath", "getopt",
+	"getpass", "gettext", "glob", "graphlib", "grp", "gzip", "hashlib",
+	"heapq", "hmac", "html", "http", "idlelib", "imaplib", "imghdr",
+	"imp", "importlib", "inspect", "io", "ipaddress", "itertools",
+	"json", "keyword", "lib2to3", "linecache", "locale", "logging",
+	"lzma", "mailbox", "mailcap", "marshal", "math", "mimetypes", "mmap",
+	"modulefinder", "msilib", "msvcrt", "multiprocessing", "netrc",
+	"nis", "nntplib", "nt", "ntpath", "nturl2path", "numbers", "opcode",
+	"operator", "optparse", "os", "ossaudiodev", "pathlib", "pdb",
+	"pickle", "pickletools", "pipes", "pkgutil", "platform", "plistlib",
+	"poplib", "posix", "posixpath", "pprint", "profile", "profiling",
+	"pstats", "pty", "pwd", "py_compile", "pyclbr", "pydoc",
+	"pydoc_data", "pyexpat", "queue", "quopri", "random", "re",
+	"readline", "reprlib", "resource", "rlcompleter", "runpy", "sched",
+	"secrets", "select", "selectors", "shelve", "shlex", "shutil",
+	"signal", "site", "smtpd", "smtplib", "sndhdr", "socket",
+	"socketserver", "spwd", "sqlite3", "sre_compile", "sre_constants",
+	"sre_parse", "ssl", "stat", "statistics", "string", "stringprep",
+	"struct", "subprocess", "sunau", "symtable", "sys", "sysconfig",
+	"syslog", "tabnanny", "tarfile", "telnetlib", "tempfile", "termios",
+	"textwrap", "this", "threading", "time", "timeit", "tkinter",
+	"token", "tokenize", "tomllib", "trace", "traceback", "tracemalloc",
+	"tty", "turtle", "turtledemo", "types", "typing", "unicodedata",
+	"unittest", "urllib", "uu", "uuid", "venv", "warnings", "wave",
+	"weakref", "webbrowser", "winreg", "winsound", "wsgiref", "xdrlib",
+	"xml", "xmlrpc", "zipapp", "zipfile", "zipimport", "zlib", "zoneinfo"
+};
+
+#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
+
+static int
+is_stdlib(const char *s, size_t n)
 {
-	return xcalloc(1, sizeof(struct ix_collect));
+	size_t	 lo = 0, hi = NELEM(stdlib_modules), mid;
+	int	 r;
+
+	while (lo < hi) {
+		mid = (lo + hi) / 2;
+		r = strncmp(stdlib_modules[mid], s, n);
+		if (r == 0 && stdlib_modules[mid][n] != '\0')
+			r = 1;
+		if (r == 0)
+			return 1;
+		if (r < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return 0;
 }
 
-void
-index_collect(struct ix_collect *ixc, const struct doc *d)
+/*
+ * Modules the examples make: a quoted path "NAME/...", "NAME.py" or
+ * "NAME" given to a path function, in the code of a block.
+ */
+static void
+scan_made(struct found *c, const char *code)
 {
-	struct coll		*c = &ixc->coll;
+	const char	*s, *q;
+	size_t		 n;
+
+	for (s = code; (s = strpbrk(s, "\"'")) != NULL; s = q + 1) {
+		q = strchr(s + 1, *s);
+		if (q == NULL)
+			return;
+		if ((n = ident(s + 1)) == 0 || is_stdlib(s + 1, n))
+			continue;
+		if (s[1 + n] == '/' || (strncmp(s + 1 + n, ".py", 3) == 0 &&
+		    s + 4 + n == q)) {
+			if (c->nmade == c->capmade) {
+				c->capmade = c->capmade ? c->capmade * 2 : 16;
+				c->made = xreallocarray(c->made, c->capmade,
+				    sizeof(*c->made));
+			}
+			c->made[c->nmade++] = xstrndup(s + 1, n);
+		}
+	}
+}
+
+/* The candidates of one chapter: code spans, comments, imports. */
+static void
+gather(struct found *c, const struct doc *d)
+{
 	cmark_iter		*it;
 	cmark_event_type	 ev;
 	cmark_node		*n;
 	const struct heading	*h = NULL, *title = doc_title(d);
 	const struct codeinfo	*ci;
 
+	doc_open(d);
 	it = cmark_iter_new(d->root);
 	while ((ev = cmark_iter_next(it)) != CMARK_EVENT_DONE) {
 		if (ev != CMARK_EVENT_ENTER)
@@ -373,8 +464,11 @@ index_collect(struct ix_collect *ixc, const struct doc *d)
 		case CMARK_NODE_CODE_BLOCK:
 			ci = node_code(n);
 			if (ci != NULL && (ci->kind == CODE_PYTHON ||
-			    ci->kind == CODE_PYCON))
+			    ci->kind == CODE_PYCON)) {
+				c->python = 1;
 				scan_imports(c, cmark_node_get_literal(n));
+				scan_made(c, cmark_node_get_literal(n));
+			}
 			break;
 		case CMARK_NODE_CODE:
 			add_cand(c, cmark_node_get_literal(n), d, h);
@@ -388,32 +482,48 @@ index_collect(struct ix_collect *ixc, const struct doc *d)
 		}
 	}
 	cmark_iter_free(it);
+	doc_close(d);
 }
 
-void
-index_collect_free(struct ix_collect *ixc)
+/* Take out of the module set the modules the examples make. */
+static void
+drop_made(struct found *c)
 {
-	struct coll	*c = &ixc->coll;
-	size_t		 i;
+	size_t	 i, k, m = 0;
 
-	for (i = 0; i < c->n; i++) {
-		free(c->o[i].text);
-		free(c->o[i].key);
+	for (i = 0; i < c->nmods; i++) {
+		for (k = 0; k < c->nmade; k++)
+			if (strcmp(c->mods[i], c->made[k]) == 0)
+				break;
+		if (k < c->nmade)
+			free(c->mods[i]);
+		else
+			c->mods[m++] = c->mods[i];
 	}
-	free(c->o);
+	c->nmods = m;
+}
+
+static void
+found_free(struct found *c)
+{
+	size_t	 i;
+
 	for (i = 0; i < c->nc; i++)
 		free(c->c[i].literal);
 	free(c->c);
 	for (i = 0; i < c->nmods; i++)
 		free(c->mods[i]);
 	free(c->mods);
-	free(ixc);
+	for (i = 0; i < c->nmade; i++)
+		free(c->made[i]);
+	free(c->made);
+	free(c->o);
 }
 
 static int
 cmp_occ(const void *a, const void *b)
 {
-	const struct occ	*x = a, *y = b;
+	const struct mention	*x = a, *y = b;
 	int			 r;
 
 	r = strcmp(x->key, y->key);
@@ -431,28 +541,27 @@ cmp_occ(const void *a, const void *b)
 void
 index_build(const struct book *b, struct book_index *ix)
 {
-	struct coll	*c;
+	struct found	 found, *c = &found;
 	struct ix_term	*t = NULL;
 	char		*term;
 	size_t		 i;
 
 	memset(ix, 0, sizeof(*ix));
-	if (b->ixc == NULL)
-		return;
-	c = &b->ixc->coll;
+	memset(c, 0, sizeof(*c));
+	for (i = 0; i < b->nchapters; i++)
+		gather(c, &b->chapters[i]);
+	drop_made(c);
 	/* Every import is known now: judge the code spans. */
 	for (i = 0; i < c->nc; i++) {
 		term = index_code_term(c->c[i].literal,
-		    (const char *const *)c->mods, c->nmods);
+		    (const char *const *)c->mods, c->nmods, c->python);
 		if (term != NULL)
 			add_occ(c, term, 1, c->c[i].d, c->c[i].h);
-		free(c->c[i].literal);
 	}
-	c->nc = 0;
 	if (c->n > 0)
 		qsort(c->o, c->n, sizeof(*c->o), cmp_occ);
 	for (i = 0; i < c->n; i++) {
-		struct occ *o = &c->o[i];
+		struct mention *o = &c->o[i];
 
 		if (t == NULL || strcmp(t->text, o->text) != 0 ||
 		    t->code != o->code) {
@@ -476,7 +585,7 @@ index_build(const struct book *b, struct book_index *ix)
 		t->refs[t->nrefs].heading = o->h;
 		t->nrefs++;
 	}
-	c->n = 0;		/* the terms own the texts now */
+	found_free(c);		/* the terms own the texts now */
 }
 
 void

@@ -29,14 +29,9 @@ struct book_index {
 };
 
 /*
- * While loading (book_load with BOOK_INDEX): note the candidates of a
- * chapter whose tree is parsed.  Owned by the book.
+ * The index of a loaded book: every chapter is walked (doc_open) for
+ * code spans, marked concepts and its examples' imports.
  */
-struct ix_collect	*index_collect_new(void);
-void			 index_collect(struct ix_collect *, const struct doc *);
-void			 index_collect_free(struct ix_collect *);
-
-/* The index from what was collected (empty without BOOK_INDEX). */
 void	index_build(const struct book *, struct book_index *);
 void	index_free(struct book_index *);
 
@@ -46,10 +41,11 @@ int	index_letter(const struct ix_term *);
 /*
  * The index term a code span names, or NULL for noise (literals,
  * numbers, keywords, one-letter names, expressions).  modules is the
- * set of module names imported anywhere in the book's examples.
- * Exposed for tests; caller frees.
+ * set of module names imported anywhere in the book's examples; python
+ * says whether the book's code is Python (else only options are
+ * terms).  Exposed for tests; caller frees.
  */
 char	*index_code_term(const char *code, const char *const *modules,
-	    size_t nmodules);
+	    size_t nmodules, int python);
 
 #endif

@@ -423,6 +423,7 @@ main(int argc, char *argv[])
 	};
 	struct opts	 o;
 	struct book	 b;
+	struct book_index ix;
 	const char	*cmd;
 	char		*end;
 	time_t		 epoch;
@@ -556,13 +557,13 @@ main(int argc, char *argv[])
 	if (strcmp(cmd, "render") == 0)
 		rc = book_load_single(&b, argc ? argv[0] : NULL, epoch);
 	else
-		rc = book_load(&b, argv[0], epoch, (!o.no_index &&
-		    (strcmp(cmd, "epub") == 0 || strcmp(cmd, "man") == 0) ?
-		    BOOK_INDEX : 0) | (strcmp(cmd, "man") == 0 ? BOOK_MAN : 0));
+		rc = book_load(&b, argv[0], epoch, strcmp(cmd, "man") == 0 ?
+		    BOOK_MAN : 0);
+	memset(&ix, 0, sizeof(ix));
 	if (rc == 0 && !o.no_index && (strcmp(cmd, "epub") == 0 ||
 	    strcmp(cmd, "man") == 0)) {
-		b.ix = xcalloc(1, sizeof(*b.ix));
-		index_build(&b, b.ix);
+		index_build(&b, &ix);
+		b.ix = &ix;
 	}
 	if (rc == 0) {
 		if (strcmp(cmd, "epub") == 0)
@@ -575,6 +576,7 @@ main(int argc, char *argv[])
 			rc = examples_write(&b, o.output);
 	}
 	book_free(&b);
+	index_free(&ix);
 	free(o.only);
 	xmlCleanupParser();
 	if (rc == RC_USAGE)

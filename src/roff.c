@@ -700,12 +700,31 @@ quoted(struct rr *r, const char *s, int flags)
 	roff_raw(&r->w, "\"");
 }
 
+/*
+ * The header line is NAME(7), the manual's name centred, NAME(7), in 78
+ * columns; groff prints overlapping text where they do not fit.  The
+ * manual's name gives way: cut after a word, or left out.  Counts
+ * bytes, which is as wide as it gets.  Caller frees.
+ */
+static char *
+header_center(const char *name, const char *manual)
+{
+	size_t	 room, side = strlen(name) + 3, n;
+
+	room = 2 * side + 4 < 78 ? 78 - 2 * side - 4 : 0;
+	if (strlen(manual) <= room)
+		return xstrdup(manual);
+	for (n = room; n > 0 && manual[n] != ' '; n--)
+		;
+	return n >= 8 ? xstrndup(manual, n) : xstrdup("");
+}
+
 static void
 header(struct rr *r)
 {
 	const struct doc	*d = r->d;
 	const struct book	*b = r->b;
-	char			*source;
+	char			*source, *manual;
 	size_t			 i;
 
 	roff_raw(&r->w, ".TH");
@@ -716,7 +735,9 @@ header(struct rr *r)
 	    xstrdup(b->index.man);
 	quoted(r, source, 0);
 	free(source);
-	quoted(r, b->manual, 0);
+	manual = header_center(d->man, b->manual);
+	quoted(r, manual, 0);
+	free(manual);
 	roff_eol(&r->w);
 	/*
 	 * Ragged right and no hyphenation, as mandoc renders anyway: code

@@ -158,7 +158,7 @@ join_part(struct book *b, struct doc *d, const char *part)
 static int
 add_chapter(struct book *b, const struct listing *ls, size_t *cap)
 {
-	struct doc	*d;
+	struct doc	*d, *prev;
 	struct buf	 text = { NULL, 0, 0 };
 	const char	*url = cmark_node_get_url(ls->link);
 	char		*path, *rel, *file;
@@ -214,6 +214,15 @@ add_chapter(struct book *b, const struct listing *ls, size_t *cap)
 	d->part = NO_PART;
 	d->xhtml = xhtml_name(b, rel, d->number);
 	join_part(b, d, ls->part);
+	/*
+	 * The first chapter of a part is at its top; no chapter nests
+	 * deeper than one below the chapter before it.
+	 */
+	prev = d->number > 1 ? &b->chapters[d->number - 2] : NULL;
+	if (prev == NULL || prev->part != d->part)
+		d->depth = 0;
+	else if (d->depth > prev->depth + 1)
+		d->depth = prev->depth + 1;
 	free(path);
 	return 0;
 fail:

@@ -63,11 +63,14 @@ known_request(const char *line, size_t len)
 {
 	static const char *const names[] = { "TH", "SH", "SS", "PP", "IP",
 	    "RS", "RE", "EX", "EE", "UR", "UE", "br", "sp", "BR", "TP", "so",
-	    "fchar", "nh", "ad", NULL };
+	    "fchar", "nh", "ad", "TS", "TE", NULL };
 	static const char *const whole[] = { ".if \\n(.x \\{\\", ".\\}",
-	    NULL };
+	    "'\\\" t", NULL };
 	size_t	 i, n;
 
+	for (i = 0; whole[i] != NULL; i++)
+		if (len == strlen(whole[i]) && memcmp(line, whole[i], len) == 0)
+			return 1;
 	if (line[0] != '.')
 		return 0;
 	if (len >= 3 && memcmp(line, ".\\\"", 3) == 0)
@@ -228,7 +231,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	write_book(data, size);
 	index = xasprintf("%s/README.md", dir);
 	diag_errors = 0;
-	if (book_load(&b, index, 1767225600, BOOK_INDEX) == 0) {
+	if (book_load(&b, index, 1767225600, BOOK_MAN) == 0) {
 		index_build(&b, &ix);
 		b.ix = &ix;
 		if (epub_build(&b, &o, &out, &len) == 0) {
