@@ -201,6 +201,26 @@ fm_line(struct book *b, const char *path, char *line, int lineno,
 }
 
 /*
+ * Does the block after the opening --- start with "key:"?  Otherwise
+ * the --- is Markdown: a thematic break or a setext underline.
+ */
+static int
+looks_like_keys(const char *eol)
+{
+	const char	*s, *key;
+
+	if (eol == NULL)
+		return 0;
+	for (s = eol + 1; *s == '\n' || *s == '\r' || *s == ' ' ||
+	    *s == '\t'; s++)
+		;
+	for (key = s; *s == '-' || *s == '_' || isalnum((unsigned char)*s);
+	    s++)
+		;
+	return *s == ':' && s > key;
+}
+
+/*
  * Read the block between --- delimiters at the top of text into fm,
  * then blank it.  where says which keys are allowed.
  */
@@ -212,7 +232,8 @@ fm_parse(struct book *b, const char *path, char *text, int where,
 	int	 lineno = 1, rc = 0, skipping = 0;
 
 	eol = strchr(text, '\n');
-	if (!fm_delim(text, eol ? (size_t)(eol - text) : strlen(text), 0))
+	if (!fm_delim(text, eol ? (size_t)(eol - text) : strlen(text), 0) ||
+	    !looks_like_keys(eol))
 		return 0;
 	for (end = eol; ; end = eol) {
 		if (end == NULL) {

@@ -221,9 +221,7 @@ copy_link_attr(struct judge *j, const char *name, const char *v,
 	if (!a || strcmp(name, "href") != 0)
 		return 0;
 	if (url_scheme(v, &slen)) {
-		if (!(slen == 4 && strncasecmp(v, "http", 4) == 0) &&
-		    !(slen == 5 && strncasecmp(v, "https", 5) == 0) &&
-		    !(slen == 6 && strncasecmp(v, "mailto", 6) == 0)) {
+		if (!scheme_safe(v, slen)) {
 			warn_at(j, "unsafe URL '%.*s:...' of raw HTML "
 			    "dropped", (int)slen, v);
 			return 1;
@@ -234,7 +232,8 @@ copy_link_attr(struct judge *j, const char *name, const char *v,
 		    v);
 		return 1;
 	}
-	href = href_escape(v);
+	/* A book's hrefs must be URLs; alone, raw HTML is as written. */
+	href = j->b->standalone ? xstrdup(v) : href_escape(v);
 	xmlSetProp(dst, BAD_CAST "href", BAD_CAST href);
 	free(href);
 	return 1;
@@ -329,9 +328,10 @@ copy_img(struct judge *j, xmlNodePtr src, xmlNodePtr dst)
 	    (char *)url, cmark_node_get_start_line(j->origin),
 	    cmark_node_get_start_column(j->origin))) != NULL) {
 		el = xmlNewChild(dst, NULL, BAD_CAST "img", NULL);
-		href = im ? xstrdup(im->name) : href_escape((char *)url);
+		href = im ? xstrdup(im->name) : xstrdup((char *)url);
 		xmlSetProp(el, BAD_CAST "src", BAD_CAST href);
 		xmlSetProp(el, BAD_CAST "alt", alt ? alt : BAD_CAST "");
+		copy_attrs(j, src, el);
 		free(href);
 		goto out;
 	}

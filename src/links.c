@@ -110,18 +110,22 @@ url_scheme(const char *url, size_t *len)
 	return 1;
 }
 
-static int
+/*
+ * Schemes a link may not have, as cmark's renderers judge them: code
+ * that runs (javascript:, vbscript:), a local file, inline data.
+ */
+int
 scheme_safe(const char *url, size_t len)
 {
-	static const char *const safe[] = { "http", "https", "mailto",
-	    "ftp", NULL };
+	static const char *const unsafe[] = { "javascript", "vbscript",
+	    "file", "data", NULL };
 	size_t	 i;
 
-	for (i = 0; safe[i] != NULL; i++)
-		if (strlen(safe[i]) == len &&
-		    strncasecmp(url, safe[i], len) == 0)
-			return 1;
-	return 0;
+	for (i = 0; unsafe[i] != NULL; i++)
+		if (strlen(unsafe[i]) == len &&
+		    strncasecmp(url, unsafe[i], len) == 0)
+			return 0;
+	return 1;
 }
 
 /*

@@ -40,6 +40,9 @@ char	*path_normalize(const char *base, const char *rel);
 /* A URL escaped for an href as cmark escapes it; caller frees. */
 char	*href_escape(const char *url);
 
+/* May a link have this scheme (len bytes at url)?  1 or 0. */
+int	 scheme_safe(const char *url, size_t len);
+
 /* Does url start with a scheme ("http:")?  Sets *len to its length. */
 int	 url_scheme(const char *url, size_t *len);
 
