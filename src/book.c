@@ -229,6 +229,7 @@ slugify(const char *text)
 	return buf_take(&b);
 }
 
+/* Is id taken in d, by a heading or by an anchor of raw HTML? */
 static int
 id_taken(const struct doc *d, const char *id)
 {
@@ -237,11 +238,11 @@ id_taken(const struct doc *d, const char *id)
 	for (i = 0; i < d->nheads; i++)
 		if (strcmp(d->heads[i].id, id) == 0)
 			return 1;
+	for (i = 0; i < d->nanchors; i++)
+		if (strcmp(d->anchors[i], id) == 0)
+			return 1;
 	return 0;
 }
-
-
-
 
 /* A new heading of d, with a unique GitHub-style id. */
 static void
@@ -806,13 +807,16 @@ book_free(struct book *b)
 	free(b->stylesheet);
 	free(b->cover);
 	for (i = 0; i < b->nimages; i++)
-		image_free(&b->images[i]);
+		image_free(b->images[i]);
 	free(b->images);
 	if (b->html_doc != NULL)
 		xmlFreeDoc(b->html_doc);
 	for (i = 0; i < b->nfm_unknown; i++)
 		free(b->fm_unknown[i]);
 	free(b->fm_unknown);
+	for (i = 0; i < b->nfm_ignore; i++)
+		free(b->fm_ignore[i]);
+	free(b->fm_ignore);
 	memset(b, 0, sizeof(*b));
 }
 
@@ -919,8 +923,8 @@ book_input(const struct book *b, const char *path)
 	if (same_file(&st, b->cover))
 		return b->cover;
 	for (i = 0; i < b->nimages; i++)
-		if (same_file(&st, b->images[i].path))
-			return b->images[i].path;
+		if (same_file(&st, b->images[i]->path))
+			return b->images[i]->path;
 	return NULL;
 }
 

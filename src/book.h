@@ -137,12 +137,14 @@ struct book {
 	char		*manual;	/* man(7) .TH manual name */
 	char		*stylesheet;	/* path relative to cwd, or NULL */
 	char		*cover;		/* path relative to cwd, or NULL */
-	struct image	*images;	/* in order of first use */
+	struct image	**images;	/* in order of first use */
 	size_t		 nimages;
 	struct _xmlDoc	*html_doc;	/* raw HTML's sanitised nodes */
 	time_t		 epoch;		/* SOURCE_DATE_EPOCH or now */
 	char		**fm_unknown;	/* front-matter keys warned about */
 	size_t		 nfm_unknown;
+	char		**fm_ignore;	/* ignore-keys: not warned about */
+	size_t		 nfm_ignore;
 	const struct book_index *ix;	/* back-of-book index (borrowed), or NULL */
 };
 

@@ -41,6 +41,11 @@ static const char default_css[] =
 "pre.output { border-left: 0.2em solid; padding-left: 0.6em; }\n"
 "code, pre { font-family: monospace, monospace; }\n"
 "blockquote { margin: 0.8em 1.5em; }\n"
+"table { border-collapse: collapse; max-width: 100%; }\n"
+"th, td { border: 0.06em solid; padding: 0.2em 0.4em; "
+"vertical-align: top; overflow-wrap: anywhere; }\n"
+"img { max-width: 100%; height: auto; }\n"
+"aside.footnote { font-size: 0.9em; border-top: 0.05em solid; }\n"
 "nav ol { list-style-type: none; }\n";
 
 struct ep;
@@ -299,9 +304,11 @@ static void
 opf_a11y(struct ep *ep)
 {
 	xmlNodePtr	 m;
+	int		 visual;
 
+	visual = ep->has_cover || ep->b->nimages > 0;
 	meta_property(ep, "schema:accessMode", "textual", NULL);
-	if (ep->has_cover)
+	if (visual)
 		meta_property(ep, "schema:accessMode", "visual", NULL);
 	meta_property(ep, "schema:accessModeSufficient", "textual", NULL);
 	meta_property(ep, "schema:accessibilityFeature",
@@ -314,15 +321,19 @@ opf_a11y(struct ep *ep)
 	    "displayTransformability", NULL);
 	/* Every page carries DPUB-ARIA roles beside its epub:type. */
 	meta_property(ep, "schema:accessibilityFeature", "ARIA", NULL);
-	if (ep->has_cover)
+	if (visual)
 		meta_property(ep, "schema:accessibilityFeature",
 		    "alternativeText", NULL);
 	if (has_index(ep))
 		meta_property(ep, "schema:accessibilityFeature", "index",
 		    NULL);
 	meta_property(ep, "schema:accessibilityHazard", "none", NULL);
+	/* Images without a description are warned about while loading. */
 	meta_property(ep, "schema:accessibilitySummary",
-	    ep->has_cover ?
+	    ep->b->nimages > 0 ?
+	    "Text with headings, a table of contents and a logical reading "
+	    "order. Code examples are text. Every image has a text "
+	    "alternative." : ep->has_cover ?
 	    "Text with headings, a table of contents and a logical reading "
 	    "order. Code examples are text. The cover image has a text "
 	    "alternative; there are no other images." :
@@ -879,6 +890,41 @@ add_container(struct ep *ep)
 	add_xml(ep, "META-INF/container.xml", doc, 1);
 }
 
+/*
+ * WebP is a core image type from EPUB 3.3 on; for EPUB 3.2 readers (and
+ * checkers) a manifest fallback of a core type must stand behind it.
+ * guidebook decodes no image, so the fallback is an SVG that names it.
+ */
+static void
+webp_fallback(struct ep *ep, const struct image *im)
+{
+	struct buf	 svg = { NULL, 0, 0 };
+	xmlChar		*text;
+	const char	*base = strrchr(im->name, '/');
+	char		*id, *name, *entry;
+
+	text = xmlEncodeSpecialChars(NULL, BAD_CAST (base ? base + 1 :
+	    im->name));
+	buf_printf(&svg, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+	    "<svg xmlns=\"http://www.w3.org/2000/svg\" version=\"1.1\" "
+	    "width=\"240\" height=\"60\" viewBox=\"0 0 240 60\">"
+	    "<rect x=\"1\" y=\"1\" width=\"238\" height=\"58\" fill=\"none\" "
+	    "stroke=\"#000\"/><text x=\"120\" y=\"35\" font-size=\"14\" "
+	    "text-anchor=\"middle\" font-family=\"sans-serif\">WebP image: "
+	    "%s</text></svg>\n", text);
+	xmlFree(text);
+	id = xasprintf("%s-svg", im->id);
+	name = xasprintf("%s.svg", im->name);
+	entry = xasprintf("EPUB/%s", name);
+	/* The WebP's item was the last one added. */
+	prop(ep->manifest->last, "fallback", id);
+	manifest_item(ep, id, name, "image/svg+xml", NULL);
+	add_entry(ep, entry, svg.ptr, svg.len, 0);
+	free(id);
+	free(name);
+	free(entry);
+}
+
 /* The book's images; compressed formats are stored, SVG deflated. */
 static int
 add_images(struct ep *ep)
@@ -888,7 +934,7 @@ add_images(struct ep *ep)
 	size_t			 len, i;
 
 	for (i = 0; i < ep->b->nimages; i++) {
-		im = &ep->b->images[i];
+		im = ep->b->images[i];
 		if (read_resource(im->path, &data, &len) == -1)
 			return -1;
 		manifest_item(ep, im->id, im->name, im->type, NULL);
@@ -896,6 +942,8 @@ add_images(struct ep *ep)
 		add_entry(ep, name, data, len,
 		    strcmp(im->type, "image/svg+xml") != 0);
 		free(name);
+		if (strcmp(im->type, "image/webp") == 0)
+			webp_fallback(ep, im);
 	}
 	return 0;
 }

@@ -6,8 +6,9 @@
  *
  * Other tools' front matter (Jekyll, Hugo, Docusaurus) is read, not
  * refused: a key guidebook does not know is a warning, once per key in
- * the book, and its value, one line or several (an indented or "- "
- * list), is skipped.
+ * the book (none for the keys the index names in ignore-keys), and its
+ * value, one line or several (an indented or "- " list), is skipped.
+ * Hugo's TOML block (+++, key = "value") is read the same way.
  */
 #include <ctype.h>
 #include <stdlib.h>
@@ -18,13 +19,14 @@
 enum fm_key {
 	FM_TITLE, FM_SUBTITLE, FM_LANGUAGE, FM_AUTHOR, FM_VERSION,
 	FM_IDENTIFIER, FM_DATE, FM_MANUAL, FM_STYLESHEET, FM_COVER,
-	FM_MAN, FM_ALIASES, FM_DESCRIPTION, FM__MAX
+	FM_MAN, FM_ALIASES, FM_DESCRIPTION, FM_IGNORE, FM__MAX
 };
 
 /* Validators: 0 when the value is good. */
 static int	check_date(const char *);
 static int	check_language(const char *);
 static int	check_man_list(const char *);
+static int	check_keys(const char *);
 
 static const struct {
 	const char	*name;
@@ -49,6 +51,8 @@ static const struct {
 	{ "aliases",	 IN_BOTH,	0, check_man_list,
 	    "is not a list of valid man page names" },
 	{ "description", IN_BOTH,	0, NULL, NULL },
+	{ "ignore-keys", IN_INDEX,	0, check_keys,
+	    "is not a list of front-matter keys" },
 };
 
 struct fm_field {
@@ -58,9 +62,18 @@ struct fm_field {
 	int		 col;		/* column of the value */
 };
 
+/* A key guidebook does not read, kept until ignore-keys is known. */
+struct fm_unknown {
+	char		*key;
+	int		 line;
+};
+
 struct fm {
 	struct fm_field	*f;
 	size_t		 n;
+	struct fm_unknown *u;
+	size_t		 nu;
+	char		 sep;		/* ':' (YAML, ---) or '=' (TOML, +++) */
 };
 
 static void
@@ -71,6 +84,9 @@ fm_free(struct fm *fm)
 	for (i = 0; i < fm->n; i++)
 		free(fm->f[i].value);
 	free(fm->f);
+	for (i = 0; i < fm->nu; i++)
+		free(fm->u[i].key);
+	free(fm->u);
 }
 
 static int
@@ -84,16 +100,25 @@ fm_has(const struct fm *fm, enum fm_key key)
 	return 0;
 }
 
-/* Is this line (len bytes, no newline) a front-matter delimiter? */
-static int
-fm_delim(const char *s, size_t len, int closing)
+/*
+ * Is this line (len bytes, no newline) a front-matter delimiter: ---
+ * (YAML, closed by --- or ...) or +++ (TOML, Hugo's)?  Returns the
+ * key-value separator, or 0.
+ */
+static char
+fm_delim(const char *s, size_t len, int closing, char sep)
 {
 	while (len > 0 && (s[len - 1] == ' ' || s[len - 1] == '\t' ||
 	    s[len - 1] == '\r'))
 		len--;
-	if (len == 3 && memcmp(s, "---", 3) == 0)
-		return 1;
-	return closing && len == 3 && memcmp(s, "...", 3) == 0;
+	if (len != 3)
+		return 0;
+	if (memcmp(s, "+++", 3) == 0 && sep != ':')
+		return '=';
+	if (sep != '=' && (memcmp(s, "---", 3) == 0 ||
+	    (closing && memcmp(s, "...", 3) == 0)))
+		return ':';
+	return 0;
 }
 
 /*
@@ -106,14 +131,17 @@ unknown_key(struct book *b, const char *path, int line, int col,
 {
 	size_t	 i;
 
+	for (i = 0; i < b->nfm_ignore; i++)
+		if (strcmp(b->fm_ignore[i], key) == 0)
+			return;
 	for (i = 0; i < b->nfm_unknown; i++)
 		if (strcmp(b->fm_unknown[i], key) == 0)
 			return;
 	b->fm_unknown = xreallocarray(b->fm_unknown, b->nfm_unknown + 1,
 	    sizeof(*b->fm_unknown));
 	b->fm_unknown[b->nfm_unknown++] = xstrdup(key);
-	diag_warn(path, line, col, "front-matter key '%s' is not one "
-	    "guidebook reads in %s; ignored (reported once)", key,
+	diag_warn(path, line, col, "front-matter key '%s' is not read in "
+	    "%s; ignored (once per book; see ignore-keys)", key,
 	    where == IN_CHAPTER ? "a chapter" : "the index");
 }
 
@@ -143,8 +171,8 @@ fm_value(char *val, int *col)
  * while the lines of an ignored key's value go by.  0 or -1.
  */
 static int
-fm_line(struct book *b, const char *path, char *line, int lineno,
-    int where, struct fm *fm, int *skipping)
+fm_line(const char *path, char *line, int lineno, int where, struct fm *fm,
+    int *skipping)
 {
 	char	*key, *colon, *val;
 	size_t	 k;
@@ -158,15 +186,20 @@ fm_line(struct book *b, const char *path, char *line, int lineno,
 		if (*skipping)
 			return 0;
 		diag_error(path, lineno, (int)(key - line) + 1, "front-matter "
-		    "values take one line: expected 'key: value'");
+		    "values take one line: expected 'key%s value'",
+		    fm->sep == ':' ? ":" : " =");
 		return -1;
 	}
 	colon = key;
 	while (*colon == '-' || *colon == '_' || isalnum((unsigned char)*colon))
 		colon++;
-	if (colon == key || *colon != ':') {
+	if (fm->sep == '=')
+		while (*colon == ' ' || *colon == '\t')
+			*colon++ = '\0';
+	if (colon == key || *colon != fm->sep) {
 		diag_error(path, lineno, (int)(colon - line) + 1,
-		    "cannot read front-matter line: expected 'key: value'");
+		    "cannot read front-matter line: expected 'key%s value'",
+		    fm->sep == ':' ? ":" : " =");
 		return -1;
 	}
 	*colon = '\0';
@@ -177,7 +210,9 @@ fm_line(struct book *b, const char *path, char *line, int lineno,
 	vcol = (int)(colon + 1 - line) + 1;
 	val = fm_value(colon + 1, &vcol);
 	if (k == FM__MAX || !(fm_keys[k].where & where)) {
-		unknown_key(b, path, lineno, 1, key, where);
+		fm->u = xreallocarray(fm->u, fm->nu + 1, sizeof(*fm->u));
+		fm->u[fm->nu].key = xstrdup(key);
+		fm->u[fm->nu++].line = lineno;
 		*skipping = 1;
 		return 0;
 	}
@@ -205,7 +240,7 @@ fm_line(struct book *b, const char *path, char *line, int lineno,
  * the --- is Markdown: a thematic break or a setext underline.
  */
 static int
-looks_like_keys(const char *eol)
+looks_like_keys(const char *eol, char sep)
 {
 	const char	*s, *key;
 
@@ -217,33 +252,35 @@ looks_like_keys(const char *eol)
 	for (key = s; *s == '-' || *s == '_' || isalnum((unsigned char)*s);
 	    s++)
 		;
-	return *s == ':' && s > key;
+	if (sep == '=')
+		s += strspn(s, " \t");
+	return *s == sep && s > key;
 }
 
 /*
- * Read the block between --- delimiters at the top of text into fm,
- * then blank it.  where says which keys are allowed.
+ * Read the block between --- (or +++) delimiters at the top of text
+ * into fm, then blank it.  where says which keys are allowed.
  */
 static int
-fm_parse(struct book *b, const char *path, char *text, int where,
-    struct fm *fm)
+fm_parse(const char *path, char *text, int where, struct fm *fm)
 {
 	char	*line, *end, *eol;
 	int	 lineno = 1, rc = 0, skipping = 0;
 
 	eol = strchr(text, '\n');
-	if (!fm_delim(text, eol ? (size_t)(eol - text) : strlen(text), 0) ||
-	    !looks_like_keys(eol))
+	fm->sep = fm_delim(text, eol ? (size_t)(eol - text) : strlen(text),
+	    0, 0);
+	if (fm->sep == 0 || !looks_like_keys(eol, fm->sep))
 		return 0;
 	for (end = eol; ; end = eol) {
 		if (end == NULL) {
 			diag_error(path, 1, 1, "front matter is not closed by "
-			    "'---'");
+			    "'%s'", fm->sep == ':' ? "---" : "+++");
 			return -1;
 		}
 		eol = strchr(end + 1, '\n');
 		if (fm_delim(end + 1, eol ? (size_t)(eol - end - 1) :
-		    strlen(end + 1), 1))
+		    strlen(end + 1), 1, fm->sep))
 			break;
 	}
 	end = eol ? eol : end + 1 + strlen(end + 1);	/* closing line's end */
@@ -253,7 +290,7 @@ fm_parse(struct book *b, const char *path, char *text, int where,
 		if (eol == NULL || eol >= end)
 			break;
 		*eol = '\0';
-		if (fm_line(b, path, line, lineno, where, fm, &skipping) == -1)
+		if (fm_line(path, line, lineno, where, fm, &skipping) == -1)
 			rc = -1;
 		*eol = '\n';
 	}
@@ -355,6 +392,16 @@ check_man_list(const char *s)
 	return n == 0 ? -1 : rc;
 }
 
+/* A comma-separated list of key names. */
+static int
+check_keys(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if (!isalnum((unsigned char)*s) && strchr("-_, ", *s) == NULL)
+			return -1;
+	return 0;
+}
+
 /* Store a checked value where it belongs: the doc or the book. */
 static void
 fm_store(struct book *b, struct doc *d, const struct fm_field *f)
@@ -408,6 +455,9 @@ fm_store(struct book *b, struct doc *d, const struct fm_field *f)
 	case FM_DESCRIPTION:
 		d->description = xstrdup(v);
 		break;
+	case FM_IGNORE:
+		split_list(v, &b->fm_ignore, &b->nfm_ignore);
+		break;
 	case FM__MAX:
 		abort();
 	}
@@ -417,12 +467,13 @@ int
 frontmatter_apply(struct book *b, struct doc *d, int where)
 {
 	const struct fm_field	*f;
-	struct fm		 fm = { NULL, 0 };
+	struct fm		 fm;
 	const char		*s;
 	size_t			 i;
 	int			 rc;
 
-	rc = fm_parse(b, d->path, d->text, where, &fm);
+	memset(&fm, 0, sizeof(fm));
+	rc = fm_parse(d->path, d->text, where, &fm);
 	for (i = 0; i < fm.n; i++) {
 		f = &fm.f[i];
 		for (s = f->value; *s != '\0' && (unsigned char)*s >= 0x20; s++)
@@ -440,6 +491,9 @@ frontmatter_apply(struct book *b, struct doc *d, int where)
 		} else
 			fm_store(b, d, f);
 	}
+	/* After the index's ignore-keys: its own keys may be in it. */
+	for (i = 0; i < fm.nu; i++)
+		unknown_key(b, d->path, fm.u[i].line, 1, fm.u[i].key, where);
 	fm_free(&fm);
 	return rc;
 }

@@ -66,7 +66,7 @@ name_taken(const struct book *b, const char *name)
 	size_t	 i;
 
 	for (i = 0; i < b->nimages; i++)
-		if (strcmp(b->images[i].name, name) == 0)
+		if (strcmp(b->images[i]->name, name) == 0)
 			return 1;
 	return 0;
 }
@@ -119,19 +119,19 @@ image_find(struct book *b, const struct doc *d, const char *url, int line,
 	free(dir);
 	file = rel ? path_join(b->dir, rel) : NULL;
 	for (i = 0; rel != NULL && i < b->nimages; i++)
-		if (strcmp(b->images[i].path, file) == 0) {
+		if (strcmp(b->images[i]->path, file) == 0) {
 			free(path);
 			free(rel);
 			free(file);
-			return &b->images[i];
+			return b->images[i];
 		}
 	type = NULL;
-	if (rel == NULL || !inside_dir(b->dir, file))
-		diag_warn(d->path, line, col, "image '%s' is outside the "
-		    "book; its description is shown", path);
-	else if (stat(file, &st) == -1 || !S_ISREG(st.st_mode))
+	if (rel != NULL && (stat(file, &st) == -1 || !S_ISREG(st.st_mode)))
 		diag_warn(d->path, line, col, "image '%s' not found; its "
 		    "description is shown", path);
+	else if (rel == NULL || !inside_dir(b->dir, file))
+		diag_warn(d->path, line, col, "image '%s' is outside the "
+		    "book; its description is shown", path);
 	else if ((size_t)st.st_size > FILE_MAX)
 		diag_warn(d->path, line, col, "image '%s' is larger than "
 		    "%zu MB; its description is shown", path,
@@ -149,7 +149,7 @@ image_find(struct book *b, const struct doc *d, const char *url, int line,
 	name = epub_name(b, rel);
 	b->images = xreallocarray(b->images, b->nimages + 1,
 	    sizeof(*b->images));
-	im = &b->images[b->nimages++];
+	im = b->images[b->nimages++] = xcalloc(1, sizeof(*im));
 	im->path = file;
 	im->name = name;
 	im->id = xasprintf("image-%zu", b->nimages);
@@ -164,4 +164,5 @@ image_free(struct image *im)
 	free(im->path);
 	free(im->name);
 	free(im->id);
+	free(im);
 }

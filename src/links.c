@@ -334,8 +334,9 @@ resolve_link(struct book *b, struct doc *d, struct link *l)
 		return;
 	}
 	if (l->url[0] == '\0') {
-		diag_warn(d->path, l->line, l->col, "%s has no target",
-		    l->image ? "image" : "link");
+		if (!l->listing)
+			diag_warn(d->path, l->line, l->col, "%s has no target",
+			    l->image ? "image" : "link");
 		return;
 	}
 	if (l->url[0] == '/' || l->url[0] == '\\') {

@@ -55,7 +55,7 @@ struct doc *book_find_doc(struct book *, const char *rel);
  */
 const struct image *image_find(struct book *, const struct doc *,
 	    const char *url, int line, int col);
-void	 image_free(struct image *);
+void	 image_free(struct image *);	/* and im itself */
 
 /* Resolve every link of d (diagnostics for the unresolved). */
 void	 doc_resolve(struct book *, struct doc *);

@@ -550,6 +550,24 @@ table_exit(struct rr *r, cmark_node *n)
 	}
 }
 
+/* Does a paragraph hold only tags of raw HTML, nothing to show? */
+static int
+invisible(cmark_node *para)
+{
+	const struct html	*h;
+	cmark_node		*c;
+
+	for (c = cmark_node_first_child(para); c; c = cmark_node_next(c)) {
+		if (cmark_node_get_type(c) == CMARK_NODE_SOFTBREAK)
+			continue;
+		if (cmark_node_get_type(c) != CMARK_NODE_HTML_INLINE)
+			return 0;
+		if ((h = node_html(c)) != NULL && h->kind == HTML_VOID)
+			return 0;
+	}
+	return 1;
+}
+
 static void
 enter(struct rr *r, cmark_node *n)
 {
@@ -570,7 +588,10 @@ enter(struct rr *r, cmark_node *n)
 		item_enter(r);
 		break;
 	case CMARK_NODE_PARAGRAPH:
-		block_start(r, 1);
+		if (invisible(n))
+			r->skip_subtree = n;	/* an anchor, a comment */
+		else
+			block_start(r, 1);
 		break;
 	case CMARK_NODE_HEADING:
 		heading_enter(r, n);
@@ -747,10 +768,10 @@ header(struct rr *r)
 	roff_macro(&r->w, ".nh");
 	roff_macro(&r->w, ".ad l");
 	roff_macro(&r->w, ".SH NAME");
-	text(r, d->man, RE_LITERAL | RE_NAME);
+	text(r, d->man, RE_LITERAL);
 	for (i = 0; i < d->naliases; i++) {
 		roff_raw(&r->w, ", ");
-		text(r, d->aliases[i], RE_LITERAL | RE_NAME);
+		text(r, d->aliases[i], RE_LITERAL);
 	}
 	roff_raw(&r->w, " \\- ");
 	text(r, d->description, 0);

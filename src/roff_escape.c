@@ -5,6 +5,7 @@
  * have one and \[uXXXX] otherwise, and a line never starts with '.' or
  * '\'' unless it is meant as a request.
  */
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -221,9 +222,15 @@ roff_escape(struct roff_w *w, const char *s, size_t len, int flags)
 			continue;	/* a leading blank would break */
 		if (w->bol && (c == '.' || c == '\''))
 			BUF_LIT(b, "\\&");
-		/* Long names may break after a dot or slash, never hyphenate. */
-		if ((flags & RE_NAME) && i > 0 && (s[i - 1] == '.' ||
-		    s[i - 1] == '/') && c != ' ' && c != '.' && c != '/')
+		/*
+		 * Long names may break after a dot or a slash, and after a
+		 * hyphen that follows a letter (page names), never hyphenate.
+		 */
+		if ((flags & RE_NAME) && i > 1 && (s[i - 1] == '.' ||
+		    s[i - 1] == '/' || (s[i - 1] == '-' &&
+		    isalnum((unsigned char)s[i - 2]) &&
+		    isalpha((unsigned char)c))) && c != ' ' && c != '.' &&
+		    c != '/' && c != '-')
 			BUF_LIT(b, "\\:");
 		w->bol = 0;
 		switch (c) {

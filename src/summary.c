@@ -154,6 +154,23 @@ join_part(struct book *b, struct doc *d, const char *part)
 	d->part = b->nparts - 1;
 }
 
+/* The index's link to a chapter, judged here: resolving it is moot. */
+static void
+mark_listing(cmark_node *link)
+{
+	if (node_link(link) != NULL)
+		((struct link *)node_link(link))->listing = 1;
+}
+
+/* An item that links nowhere: "- [Draft]()" */
+static int
+draft(cmark_node *link)
+{
+	const char	*url = cmark_node_get_url(link);
+
+	return url == NULL || *url == '\0';
+}
+
 /* Add the chapter of a listing.  0 or -1. */
 static int
 add_chapter(struct book *b, const struct listing *ls, size_t *cap)
@@ -165,9 +182,7 @@ add_chapter(struct book *b, const struct listing *ls, size_t *cap)
 	int		 line, col;
 	struct stat	 st;
 
-	/* Judged here: resolving it again would only repeat a message. */
-	if (node_link(ls->link) != NULL)
-		((struct link *)node_link(ls->link))->listing = 1;
+	mark_listing(ls->link);
 	line = cmark_node_get_start_line(ls->link);
 	col = cmark_node_get_start_column(ls->link);
 	path = pct_decode(url, strcspn(url, "?#"));
@@ -334,6 +349,8 @@ summary_chapters(struct book *b)
 		}
 		if (local_link(ls.link) && add_chapter(b, &ls, &cap) == -1)
 			rc = -1;
+		else if (ls.link != NULL && ls.numbered && draft(ls.link))
+			mark_listing(ls.link);	/* mdBook's draft chapter */
 	}
 	cmark_iter_free(it);
 	buf_free(&part);
