@@ -13,6 +13,7 @@ PATTERN.
 import argparse
 import concurrent.futures
 import difflib
+import html
 import os
 import re
 import shutil
@@ -787,6 +788,241 @@ def hostile_outputs():
         if not r.stdout.startswith(b"PK\x03\x04") or \
                 not os.path.islink("/dev/stdout"):
             raise Fail("-o /dev/stdout did not write the EPUB to stdout")
+
+
+# ---------------------------------------------------------------------
+# Real-world Markdown: books shaped like an mdBook book, a GitHub docs
+# folder and a book of images and tables (fixtures written for this
+# project), built --strict, validated, and checked for lost text.
+
+REALWORLD = os.path.join(TESTS, "realworld")
+REALWORLD_BOOKS = ("mdbook/src/SUMMARY.md", "gfm-docs/docs/README.md",
+                   "images-tables/README.md")
+
+
+def markdown_texts(index):
+    """Every code line and every table cell of a book's Markdown."""
+    lines, cells = [], []
+    top = os.path.dirname(index)
+    for dirpath, _, files in os.walk(top):
+        for name in sorted(files):
+            if not name.endswith(".md"):
+                continue
+            with open(os.path.join(dirpath, name), encoding="utf-8") as f:
+                fence = None
+                for line in f.read().splitlines():
+                    m = re.match(r"\s*(```|~~~)", line)
+                    if m and fence is None:
+                        fence = m.group(1)
+                        continue
+                    if fence and line.strip().startswith(fence):
+                        fence = None
+                        continue
+                    if fence:
+                        if line.strip():
+                            lines.append(line.strip())
+                        continue
+                    row = line.strip().lstrip(">").strip()
+                    if row.startswith("|") and not re.fullmatch(
+                            r"[|:\- ]+", row):
+                        for cell in re.split(r"(?<!\\)\|", row.strip("|")):
+                            cell = cell.replace("\\|", "|").strip()
+                            if cell:
+                                cells.append(cell)
+    return lines, cells
+
+
+def words(text):
+    """The words of Markdown text, its markup left out."""
+    text = re.sub(r"\[([^]]*)\]\([^)]*\)", r"\1", text)
+    return [w for w in re.split(r"[^A-Za-z0-9_.#~/-]+", text) if w]
+
+
+def epub_text(epub):
+    out = []
+    with zipfile.ZipFile(epub) as z:
+        for n in z.namelist():
+            if n.endswith(".xhtml"):
+                x = z.read(n).decode("utf-8")
+                x = re.sub(r"<[^>]+>", "", x)
+                out.append(html.unescape(x))
+    return "\n".join(out)
+
+
+def man_text(mandir):
+    out = []
+    for name in sorted(os.listdir(os.path.join(mandir, "man7"))):
+        r = run(["mandoc", "-Tutf8", os.path.join(mandir, "man7", name)])
+        out.append(re.sub(r".\x08", "", r.stdout.decode("utf-8")))
+    return "\n".join(out)
+
+
+@test
+def realworld_books():
+    """Three books of other tools' styles build --strict, pass epubcheck
+    and the man page linters, and lose no code line or table cell."""
+    for rel in REALWORLD_BOOKS:
+        index = os.path.join(REALWORLD, rel)
+        with tempfile.TemporaryDirectory() as tmp:
+            epub = build_book(index, tmp)
+            epubcheck(epub)
+            xmllint_epub(epub)
+            lint_man(os.path.join(tmp, "man"))
+            etext = epub_text(epub)
+            mtext = man_text(os.path.join(tmp, "man"))
+            code, cells = markdown_texts(index)
+            for line in code:
+                for where, text in (("EPUB", etext), ("man", mtext)):
+                    if line not in text:
+                        raise Fail("%s: code line lost in the %s: %r" % (
+                            rel, where, line))
+            for cell in cells:
+                for w in words(cell):
+                    for where, text in (("EPUB", etext), ("man", mtext)):
+                        if w not in text:
+                            raise Fail("%s: table cell %r lost in the %s "
+                                       "(%r)" % (rel, cell, where, w))
+    return "%d books" % len(REALWORLD_BOOKS)
+
+
+def zip_text(epub, name):
+    with zipfile.ZipFile(epub) as z:
+        return z.read(name).decode("utf-8")
+
+
+@test
+def realworld_structure():
+    """mdBook's shape survives: prefix and suffix chapters, nested
+    chapters in the contents and the part pages, .html links resolved;
+    images packaged with their media types; footnotes as EPUB 3 notes;
+    tables as tables in both back ends."""
+    with tempfile.TemporaryDirectory() as tmp:
+        epub = build_book(os.path.join(REALWORLD, REALWORLD_BOOKS[0]), tmp)
+        nav = zip_text(epub, "EPUB/nav.xhtml")
+        order = re.findall(r'<a href="([^"#]+)">([^<]+)</a>', nav)
+        titles = [t for _, t in order]
+        if titles.index("Introduction") > titles.index("Installation") \
+                or titles.index("Contributors") < titles.index("Markdown"):
+            raise Fail("prefix/suffix chapters out of place: %s" % titles)
+        if not re.search(r"Theme</a><ol>\s*<li><a [^>]*>Colours</a>", nav):
+            raise Fail("nested chapter not nested in nav.xhtml:\n" + nav)
+        if "Draft" in nav:
+            raise Fail("the draft chapter is in the contents")
+        ncx = zip_text(epub, "EPUB/toc.ncx")
+        if not re.search(r"<text>Theme</text>.*?<navPoint[^>]*>\s*"
+                         r"<navLabel>\s*<text>Colours", ncx, re.S):
+            raise Fail("nested chapter not nested in toc.ncx")
+        part = zip_text(epub, "EPUB/part02.xhtml")
+        if not re.search(r"Theme</a>\s*<ul>\s*<li><a [^>]*>Colours", part):
+            raise Fail("nested chapter not nested on the part page")
+        intro = zip_text(epub, "EPUB/ch001.xhtml")
+        if 'href="installation.xhtml"' not in intro:
+            raise Fail("the .html link was not resolved")
+        notes = zip_text(epub, "EPUB/markdown.xhtml")
+        for needle in ('epub:type="noteref"', 'role="doc-noteref"',
+                       'epub:type="footnote"', 'role="doc-footnote"'):
+            if needle not in notes:
+                raise Fail("footnotes lack %s" % needle)
+        with open(os.path.join(tmp, "man", "man7",
+                               "widget-colours.7")) as f:
+            page = f.read()
+        if not page.startswith("'\\\" t\n") or ".TS" not in page:
+            raise Fail("no tbl table in the man page")
+    with tempfile.TemporaryDirectory() as tmp:
+        epub = build_book(os.path.join(REALWORLD, REALWORLD_BOOKS[2]), tmp)
+        opf = zip_text(epub, "EPUB/package.opf")
+        for ext, mt in (("png", "image/png"), ("jpg", "image/jpeg"),
+                        ("gif", "image/gif"), ("webp", "image/webp")):
+            if not re.search(r'href="images/img/[a-z]+\.%s" '
+                             r'media-type="%s"' % (ext, mt), opf):
+                raise Fail("no %s image in the manifest" % ext)
+        page = zip_text(epub, "EPUB/images.xhtml")
+        if page.count("<img ") != 6 or 'alt="a black circle, once more"' \
+                not in page:
+            raise Fail("images missing from the page:\n" + page)
+
+
+@test
+def unreadable_inputs():
+    """A missing index, a directory, a FIFO (index or chapter) and a
+    chapter that is a directory: an error naming it, exit 1, no crash,
+    no wait."""
+    with tempfile.TemporaryDirectory() as tmp:
+        fifo = os.path.join(tmp, "fifo.md")
+        os.mkfifo(fifo)
+        os.mkdir(os.path.join(tmp, "dir.md"))
+        cases = [(os.path.join(tmp, "nope.md"), "cannot open"),
+                 (tmp, "a directory, not a file"),
+                 (fifo, "not a regular file")]
+        for ch, needle in (("fifo.md", "is not a regular file"),
+                           ("dir.md", "is a directory")):
+            index = os.path.join(tmp, "index-%s" % ch)
+            with open(index, "w") as f:
+                f.write("# B\n\n- [C](%s)\n" % ch)
+            cases.append((index, needle))
+        for index, needle in cases:
+            for cmd in (["epub", "-o", tmp + "/out/b.epub"],
+                        ["man", "-o", tmp + "/out"],
+                        ["examples", "-o", tmp + "/out/ex"]):
+                expect_error(cmd + [index], needle, tmp)
+
+
+@test
+def outputs_never_replace_inputs():
+    """An output path that is an input of the book (the index, a
+    chapter, an image, the stylesheet, through another name too) is a
+    usage error, exit 2, and the input is untouched."""
+    with tempfile.TemporaryDirectory() as tmp:
+        src = os.path.join(tmp, "book")
+        shutil.copytree(os.path.join(REALWORLD, "mdbook", "src"), src)
+        index = os.path.join(src, "SUMMARY.md")
+        os.symlink(index, os.path.join(tmp, "alias.md"))
+        chapter = os.path.join(src, "guide", "reading.md")
+        image = os.path.join(src, "images", "sidebar.png")
+        before = {}
+        for p in (index, chapter, image):
+            with open(p, "rb") as f:
+                before[p] = f.read()
+        for args in (["epub", "-o", index, index],
+                     ["epub", "-o", os.path.join(tmp, "alias.md"), index],
+                     ["epub", "-o", chapter, index],
+                     ["epub", "-o", image, index],
+                     ["epub", "--depfile", chapter, "-o", tmp + "/b.epub",
+                      index]):
+            r = run([GB] + args)
+            if r.returncode != 2 or b"an input of the book" not in \
+                    r.stderr:
+                raise Fail("%s: exit %d: %s" % (args, r.returncode,
+                                                r.stderr.decode()))
+        for p, data in before.items():
+            with open(p, "rb") as f:
+                if f.read() != data:
+                    raise Fail("%s was changed" % p)
+
+
+@test
+def python_names_only_in_python_books():
+    """The back-of-book index files len and __init__ as Python's only in
+    a book with Python code, and never the examples' own modules."""
+    with tempfile.TemporaryDirectory() as tmp:
+        index = small_book(tmp, {"a.md": "# A\n\n## Calls\n\nCall `len` "
+                                 "and `__init__` with `--verbose`.\n"})
+        run([GB, "man", "-o", tmp + "/man", index], check=0)
+        with open(os.path.join(tmp, "man", "man7", "hostile.7")) as f:
+            page = f.read()
+        if "len" in page.split(".SH INDEX")[-1] or "\\-\\-verbose" \
+                not in page:
+            raise Fail("a book without Python code got Python terms")
+        with open(os.path.join(tmp, "a.md"), "a") as f:
+            f.write("\n```python\nimport pathlib, mypkg\npathlib.Path("
+                    "\"mypkg/__init__.py\")\nprint(len([]))\n```\n\n"
+                    "See `mypkg.thing` and `pathlib.Path`.\n")
+        run([GB, "man", "-o", tmp + "/man", index], check=0)
+        with open(os.path.join(tmp, "man", "man7", "hostile.7")) as f:
+            idx = f.read().split(".SH INDEX")[-1]
+        if "len" not in idx or "pathlib.\\:Path" not in idx or \
+                "mypkg" in idx:
+            raise Fail("index of a Python book:\n" + idx)
 
 
 @test
