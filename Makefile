@@ -42,7 +42,7 @@ endif
 SRCS	 = src/book.c src/frontmatter.c src/links.c src/summary.c src/epub.c src/examples.c src/highlight.c \
 	   src/main.c src/roff.c src/roff_escape.c src/util.c src/uuid.c \
 	   src/xhtml.c src/index.c src/pool.c src/tree.c src/codeinfo.c \
-	   src/diagram.c src/image.c src/html.c src/table.c src/footnote.c
+	   src/diagram.c src/image.c src/html.c src/table.c src/footnote.c src/gfm.c
 OBJS	 = $(SRCS:src/%.c=build/%.o)
 
 # The chapters: the .md targets of the index's list-item links.

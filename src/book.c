@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "footnote.h"
+#include "gfm.h"
 #include "html.h"
 #include "load.h"
 #include "pool.h"
@@ -173,6 +174,7 @@ parse(struct doc *d)
 	cmark_consolidate_text_nodes(d->root);
 	table_transform(d->root, d->text);
 	footnote_transform(d->root, d->text);
+	gfm_transform(d->root);
 }
 
 static void
@@ -244,18 +246,39 @@ id_taken(const struct doc *d, const char *id)
 	return 0;
 }
 
+/* Is n a heading's {#name}?  *name gets it. */
+static int
+is_id(cmark_node *n, const char **name)
+{
+	const char	*kind = gfm_kind(n, name);
+
+	return kind != NULL && strcmp(kind, "id") == 0;
+}
+
 /* A new heading of d, with a unique GitHub-style id. */
 static void
 add_heading(struct doc *d, cmark_node *n, size_t *cap, struct buf *text)
 {
 	struct heading	*h;
+	cmark_node	*c;
+	const char	*name;
 	char		*base, *id;
 	size_t		 k;
 
 	buf_reset(text);
 	book_node_text(n, text);
 	buf_puts(text, "");
-	base = slugify(str_trim(text->ptr));
+	/* {#name} after the text: the author's id, if it is free. */
+	if ((c = cmark_node_last_child(n)) != NULL && is_id(c, &name) &&
+	    !id_taken(d, name))
+		base = xstrdup(name);
+	else {
+		if (c != NULL && is_id(c, &name))
+			diag_warn(d->path, cmark_node_get_start_line(n),
+			    cmark_node_get_start_column(n), "heading id '%s' "
+			    "is already taken in this document", name);
+		base = slugify(str_trim(text->ptr));
+	}
 	id = xstrdup(base);
 	for (k = 1; id_taken(d, id); k++) {
 		free(id);
@@ -437,10 +460,16 @@ scan_table(struct scan *sc, cmark_node *n)
 static void
 text_at(cmark_node *n, const char *lit, const char *at, int *line, int *col)
 {
+	cmark_node	*m;
+
 	*line = cmark_node_get_start_line(n);
 	*col = cmark_node_get_start_column(n);
 	if (*col > 0)
 		*col += (int)(at - lit);
+	/* Text a transform made has no position: the nearest node's line. */
+	for (m = n; *line == 0 && m != NULL; m = cmark_node_previous(m) ?
+	    cmark_node_previous(m) : cmark_node_parent(m))
+		*line = cmark_node_get_start_line(m);
 }
 
 /*
@@ -463,67 +492,16 @@ scan_text(struct scan *sc, cmark_node *n)
 			    "no definition ('%.*s: ...' in this document)",
 			    (int)(end + 1 - s), s, (int)(end + 1 - s), s);
 		}
-	if ((s = strstr(lit, "~~")) != NULL && strstr(s + 2, "~~") != NULL) {
+	if ((s = strstr(lit, "~~")) != NULL) {
 		text_at(n, lit, s, &line, &col);
-		diag_warn(sc->d->path, line, col, "strikethrough (~~text~~) is "
-		    "not supported; the tildes are shown");
+		diag_warn(sc->d->path, line, col, "strikethrough (~~) that "
+		    "spans markup or blanks is not supported; the tildes are "
+		    "shown");
 	}
 	if ((s = strstr(lit, "{{#")) != NULL) {
 		text_at(n, lit, s, &line, &col);
 		diag_warn(sc->d->path, line, col, "mdBook's {{#...}} commands "
 		    "are not supported; the text is shown as written");
-	}
-}
-
-/* The literal of n's first text, if its first child is one. */
-static const char *
-first_text(cmark_node *n)
-{
-	cmark_node	*c = n ? cmark_node_first_child(n) : NULL;
-
-	if (c != NULL && cmark_node_get_type(c) == CMARK_NODE_PARAGRAPH)
-		c = cmark_node_first_child(c);
-	if (c == NULL || cmark_node_get_type(c) != CMARK_NODE_TEXT)
-		return NULL;
-	return cmark_node_get_literal(c);
-}
-
-/* Task lists, GitHub's admonitions, heading attributes. */
-static void
-scan_block_syntax(struct scan *sc, cmark_node *n)
-{
-	const char	*t = first_text(n), *end;
-	size_t		 len;
-	int		 line = cmark_node_get_start_line(n);
-	int		 col = cmark_node_get_start_column(n);
-
-	if (t == NULL)
-		return;
-	switch (cmark_node_get_type(n)) {
-	case CMARK_NODE_ITEM:
-		if ((t[0] == '[' && strchr(" xX", t[1]) && t[1] != '\0' &&
-		    t[2] == ']' && (t[3] == ' ' || t[3] == '\0')))
-			diag_warn(sc->d->path, line, col, "task list items "
-			    "([ ] and [x]) are not supported; the brackets are "
-			    "shown");
-		break;
-	case CMARK_NODE_BLOCK_QUOTE:
-		if (strncmp(t, "[!", 2) == 0 && (end = strchr(t, ']')) != NULL)
-			diag_warn(sc->d->path, line, col, "GitHub's alert "
-			    "'%.*s' is not supported; it is shown as a block "
-			    "quote", (int)(end + 1 - t), t);
-		break;
-	case CMARK_NODE_HEADING:
-		t = cmark_node_get_literal(cmark_node_last_child(n));
-		len = t ? strlen(t) : 0;
-		if (len > 0 && t[len - 1] == '}' && (end = strrchr(t, '{')) !=
-		    NULL && (end[1] == '#' || end[1] == '.'))
-			diag_warn(sc->d->path, line, col, "heading attributes "
-			    "(%s) are not supported; they are shown as text",
-			    end);
-		break;
-	default:
-		break;
 	}
 }
 
@@ -558,11 +536,6 @@ scan_enter(struct scan *sc, cmark_node *n)
 	switch (cmark_node_get_type(n)) {
 	case CMARK_NODE_HEADING:
 		add_heading(d, n, &sc->hcap, &sc->text);
-		scan_block_syntax(sc, n);
-		break;
-	case CMARK_NODE_ITEM:
-	case CMARK_NODE_BLOCK_QUOTE:
-		scan_block_syntax(sc, n);
 		break;
 	case CMARK_NODE_LINK:
 		sc->links++;

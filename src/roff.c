@@ -10,6 +10,7 @@
 #include <strings.h>
 
 #include "footnote.h"
+#include "gfm.h"
 #include "html.h"
 #include "index.h"
 #include "roff.h"
@@ -550,6 +551,30 @@ table_exit(struct rr *r, cmark_node *n)
 	}
 }
 
+/*
+ * GitHub's extensions in a terminal: struck text keeps its tildes, a
+ * task its box, an alert its label in bold.
+ */
+static void
+gfm_enter(struct rr *r, cmark_node *n)
+{
+	const char	*value = NULL, *kind = gfm_kind(n, &value);
+
+	if (kind == NULL)
+		return;
+	if (strcmp(kind, "del") == 0)
+		text(r, "~~", 0);
+	else if (strcmp(kind, "task") == 0)
+		text(r, value && *value == 'x' ? "[x] " : "[ ] ", 0);
+	else if (strcmp(kind, "alert") == 0) {
+		font_push(r, CMARK_NODE_STRONG);
+		text(r, value ? value : "Note", 0);
+		text(r, ":", 0);
+		font_pop(r);
+		text(r, " ", 0);
+	}
+}
+
 /* Does a paragraph hold only tags of raw HTML, nothing to show? */
 static int
 invisible(cmark_node *para)
@@ -613,6 +638,7 @@ enter(struct rr *r, cmark_node *n)
 		break;
 	case CMARK_NODE_CUSTOM_INLINE:
 		note_ref(r, n);
+		gfm_enter(r, n);
 		break;
 	default:
 		break;
@@ -622,6 +648,8 @@ enter(struct rr *r, cmark_node *n)
 static void
 leave(struct rr *r, cmark_node *n)
 {
+	const char	*kind;
+
 	switch (cmark_node_get_type(n)) {
 	case CMARK_NODE_BLOCK_QUOTE:
 		r->nctx--;
@@ -654,6 +682,11 @@ leave(struct rr *r, cmark_node *n)
 		break;
 	case CMARK_NODE_CUSTOM_BLOCK:
 		table_exit(r, n);
+		break;
+	case CMARK_NODE_CUSTOM_INLINE:
+		if ((kind = gfm_kind(n, NULL)) != NULL &&
+		    strcmp(kind, "del") == 0)
+			text(r, "~~", 0);
 		break;
 	default:
 		break;

@@ -15,6 +15,7 @@
 
 #include "highlight.h"
 #include "footnote.h"
+#include "gfm.h"
 #include "html.h"
 #include "table.h"
 #include "xhtml.h"
@@ -552,6 +553,39 @@ note_ref(struct xr *r, int num, int k)
 	set_epub_type(r, a, "noteref");
 }
 
+/*
+ * GitHub's extensions: a del element, a task's box, an alert's label;
+ * a heading's {#id} shows nothing (the heading has the id).
+ */
+static void
+enter_gfm(struct xr *r, cmark_node *n)
+{
+	const char	*value = NULL, *kind = gfm_kind(n, &value);
+	xmlNodePtr	 el;
+	char		*label;
+
+	if (kind != NULL && strcmp(kind, "del") == 0) {
+		push(r, xhtml_elem(r->cur, "del", NULL));
+		return;
+	}
+	if (kind != NULL && strcmp(kind, "task") == 0) {
+		el = xhtml_elem(r->cur, "span", value && *value == 'x' ?
+		    "\xe2\x98\x91" : "\xe2\x98\x90");	/* U+2611, U+2610 */
+		xmlSetProp(el, BAD_CAST "class", BAD_CAST "task");
+		xmlSetProp(el, BAD_CAST "role", BAD_CAST "img");
+		xmlSetProp(el, BAD_CAST "aria-label", BAD_CAST (value &&
+		    *value == 'x' ? "done" : "not done"));
+		xmlAddChild(r->cur, xmlNewText(BAD_CAST " "));
+	} else if (kind != NULL && strcmp(kind, "alert") == 0) {
+		label = xasprintf("%s:", value ? value : "Note");
+		el = xhtml_elem(r->cur, "strong", label);
+		xmlSetProp(el, BAD_CAST "class", BAD_CAST "alert");
+		xmlAddChild(r->cur, xmlNewText(BAD_CAST " "));
+		free(label);
+	}
+	push(r, r->cur);
+}
+
 /* A table's parts: the element of the same name. */
 static void
 enter_custom(struct xr *r, cmark_node *n)
@@ -651,7 +685,7 @@ enter(struct xr *r, cmark_node *n, cmark_iter *it)
 	case CMARK_NODE_CUSTOM_INLINE:
 		if (footnote_of(n, &num, &k) == FOOTNOTE_REF)
 			note_ref(r, num, k);
-		push(r, r->cur);
+		enter_gfm(r, n);
 		break;
 	default:
 		push(r, r->cur);
