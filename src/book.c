@@ -208,20 +208,51 @@ doc_close(const struct doc *cd)
 }
 
 /*
- * The slug of a heading, GitHub style: ASCII letters lowered, letters,
- * digits, '-', '_' and every non-ASCII character kept, spaces turned
- * into '-', everything else dropped.  Caller frees.
+ * Punctuation and symbols outside ASCII, which GitHub's slugs drop as
+ * they drop ASCII punctuation: Latin-1's, the general punctuation and
+ * symbol blocks (quotes, dashes, arrows, math, boxes, dingbats), CJK
+ * and full-width punctuation, emoji.
+ */
+static int
+unicode_punct(unsigned int cp)
+{
+	static const unsigned int ranges[][2] = {
+		{ 0x00A0, 0x00BF }, { 0x00D7, 0x00D7 }, { 0x00F7, 0x00F7 },
+		{ 0x2000, 0x2BFF }, { 0x2E00, 0x2E7F }, { 0x3000, 0x303F },
+		{ 0xFE10, 0xFE1F }, { 0xFE30, 0xFE4F }, { 0xFF01, 0xFF0F },
+		{ 0xFF1A, 0xFF20 }, { 0xFF3B, 0xFF40 }, { 0xFF5B, 0xFF65 },
+		{ 0x1F000, 0x1FAFF }
+	};
+	size_t	 i;
+
+	for (i = 0; i < sizeof(ranges) / sizeof(ranges[0]); i++)
+		if (cp >= ranges[i][0] && cp <= ranges[i][1])
+			return 1;
+	return 0;
+}
+
+/*
+ * The slug of a heading, GitHub style: ASCII letters lowered; letters,
+ * digits, '-', '_' and non-ASCII characters but punctuation kept;
+ * spaces turned into '-'; everything else dropped.  Caller frees.
  */
 char *
 slugify(const char *text)
 {
 	struct buf	 b = { NULL, 0, 0 };
 	const char	*s;
+	unsigned int	 cp;
+	size_t		 n, len = strlen(text);
 
-	for (s = text; *s != '\0'; s++) {
+	for (s = text; *s != '\0'; s += n) {
 		unsigned char c = (unsigned char)*s;
 
-		if (c >= 0x80 || isalnum(c) || c == '_' || c == '-')
+		n = 1;
+		if (c >= 0x80) {
+			cp = utf8_decode(s, len - (size_t)(s - text), &n);
+			if (!unicode_punct(cp))
+				buf_put(&b, s, n);
+		} else if (isalnum(c) || c == '_' || c == '-')
 			buf_putc(&b, tolower(c));
 		else if (c == ' ')
 			buf_putc(&b, '-');
@@ -473,6 +504,47 @@ text_at(cmark_node *n, const char *lit, const char *at, int *line, int *col)
 }
 
 /*
+ * mdBook's preprocessor commands in s ("{{#include file.rs}}"), or NULL.
+ * Other {{#...}} (Handlebars templates in a code sample) are text.
+ */
+static const char *
+mdbook_command(const char *s)
+{
+	static const char *const cmds[] = { "include ", "rustdoc_include ",
+	    "playground ", "title ", NULL };
+	size_t	 i;
+
+	for (; (s = strstr(s, "{{#")) != NULL; s += 3)
+		for (i = 0; cmds[i] != NULL; i++)
+			if (strncmp(s + 3, cmds[i], strlen(cmds[i])) == 0)
+				return s;
+	return NULL;
+}
+
+/*
+ * Is every mdBook command on line lineno of the source escaped, as
+ * mdBook writes one it shows rather than runs ("\{{#include ...}}")?
+ */
+static int
+escaped_in_source(const char *text, int lineno)
+{
+	const char	*s = text, *eol, *c;
+	int		 l;
+
+	for (l = 1; l < lineno && s != NULL; l++)
+		if ((s = strchr(s, '\n')) != NULL)
+			s++;
+	if (s == NULL)
+		return 0;
+	eol = strchr(s, '\n');
+	for (c = s; (c = mdbook_command(c)) != NULL &&
+	    (eol == NULL || c < eol); c += 3)
+		if (c == s || c[-1] != '\\')
+			return 0;
+	return 1;
+}
+
+/*
  * Markdown that other tools read and guidebook does not: a warning with
  * where it is, never silence (the text itself is kept as written).
  */
@@ -498,10 +570,12 @@ scan_text(struct scan *sc, cmark_node *n)
 		    "spans markup or blanks is not supported; the tildes are "
 		    "shown");
 	}
-	if ((s = strstr(lit, "{{#")) != NULL) {
+	if ((s = mdbook_command(lit)) != NULL) {
 		text_at(n, lit, s, &line, &col);
-		diag_warn(sc->d->path, line, col, "mdBook's {{#...}} commands "
-		    "are not supported; the text is shown as written");
+		if (!escaped_in_source(sc->d->text, line))
+			diag_warn(sc->d->path, line, col, "mdBook's {{#...}} "
+			    "commands are not supported; the text is shown as "
+			    "written");
 	}
 }
 
@@ -519,6 +593,18 @@ scan_footnote(struct scan *sc, cmark_node *n)
 		;
 	diag_warn(sc->d->path, t ? cmark_node_get_start_line(t) : 0, 0,
 	    "footnote %d is defined but never referred to", num);
+}
+
+/* Does code run an mdBook command (one not escaped with a backslash)? */
+static int
+code_command(const char *code)
+{
+	const char	*c;
+
+	for (c = code; (c = mdbook_command(c)) != NULL; c += 3)
+		if (c == code || c[-1] != '\\')
+			return 1;
+	return 0;
 }
 
 /* One node on its way in.  0, or -1 after an error. */
@@ -552,7 +638,7 @@ scan_enter(struct scan *sc, cmark_node *n)
 		scan_text(sc, n);
 		break;
 	case CMARK_NODE_CODE_BLOCK:
-		if (strstr(cmark_node_get_literal(n), "{{#") != NULL)
+		if (code_command(cmark_node_get_literal(n)))
 			diag_warn(d->path, cmark_node_get_start_line(n),
 			    cmark_node_get_start_column(n), "mdBook's {{#...}} "
 			    "commands are not supported; the text is shown as "
@@ -787,6 +873,7 @@ book_free(struct book *b)
 	for (i = 0; i < b->nfm_unknown; i++)
 		free(b->fm_unknown[i]);
 	free(b->fm_unknown);
+	free(b->site);
 	for (i = 0; i < b->nfm_ignore; i++)
 		free(b->fm_ignore[i]);
 	free(b->fm_ignore);

@@ -143,6 +143,7 @@ struct book {
 	time_t		 epoch;		/* SOURCE_DATE_EPOCH or now */
 	char		**fm_unknown;	/* front-matter keys warned about */
 	size_t		 nfm_unknown;
+	char		*site;		/* site: where /paths lead, or NULL */
 	char		**fm_ignore;	/* ignore-keys: not warned about */
 	size_t		 nfm_ignore;
 	const struct book_index *ix;	/* back-of-book index (borrowed), or NULL */

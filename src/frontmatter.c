@@ -19,7 +19,7 @@
 enum fm_key {
 	FM_TITLE, FM_SUBTITLE, FM_LANGUAGE, FM_AUTHOR, FM_VERSION,
 	FM_IDENTIFIER, FM_DATE, FM_MANUAL, FM_STYLESHEET, FM_COVER,
-	FM_MAN, FM_ALIASES, FM_DESCRIPTION, FM_IGNORE, FM__MAX
+	FM_MAN, FM_ALIASES, FM_DESCRIPTION, FM_IGNORE, FM_SITE, FM__MAX
 };
 
 /* Validators: 0 when the value is good. */
@@ -27,6 +27,7 @@ static int	check_date(const char *);
 static int	check_language(const char *);
 static int	check_man_list(const char *);
 static int	check_keys(const char *);
+static int	check_site(const char *);
 
 static const struct {
 	const char	*name;
@@ -53,6 +54,8 @@ static const struct {
 	{ "description", IN_BOTH,	0, NULL, NULL },
 	{ "ignore-keys", IN_INDEX,	0, check_keys,
 	    "is not a list of front-matter keys" },
+	{ "site",	 IN_INDEX,	0, check_site,
+	    "is not an http or https URL" },
 };
 
 struct fm_field {
@@ -402,6 +405,15 @@ check_keys(const char *s)
 	return 0;
 }
 
+/* The web site the book's pages also live on: http(s)://host... */
+static int
+check_site(const char *s)
+{
+	if (strncmp(s, "https://", 8) != 0 && strncmp(s, "http://", 7) != 0)
+		return -1;
+	return strpbrk(s, " \t\"<>") == NULL ? 0 : -1;
+}
+
 /* Store a checked value where it belongs: the doc or the book. */
 static void
 fm_store(struct book *b, struct doc *d, const struct fm_field *f)
@@ -457,6 +469,10 @@ fm_store(struct book *b, struct doc *d, const struct fm_field *f)
 		break;
 	case FM_IGNORE:
 		split_list(v, &b->fm_ignore, &b->nfm_ignore);
+		break;
+	case FM_SITE:
+		/* Without its final slash: paths start with one. */
+		b->site = xstrndup(v, strlen(v) - (v[strlen(v) - 1] == '/'));
 		break;
 	case FM__MAX:
 		abort();

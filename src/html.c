@@ -226,6 +226,11 @@ copy_link_attr(struct judge *j, const char *name, const char *v,
 			    "dropped", (int)slen, v);
 			return 1;
 		}
+	} else if (v[0] == '/' && v[1] != '/' && j->b->site != NULL) {
+		href = site_url(j->b->site, v);
+		xmlSetProp(dst, BAD_CAST "href", BAD_CAST href);
+		free(href);
+		return 1;
 	} else if (!j->b->standalone) {
 		warn_at(j, "raw HTML link '%s' dropped (its text is kept): "
 		    "a Markdown link is resolved in the book, this is not",

@@ -184,6 +184,17 @@ href_escape(const char *url)
 	return buf_take(&b);
 }
 
+/* An absolute path on the web site: the site's URL before it, escaped. */
+char *
+site_url(const char *site, const char *path)
+{
+	char	*url = xasprintf("%s%s", site, path), *href;
+
+	href = href_escape(url);
+	free(url);
+	return href;
+}
+
 /*
  * mdBook's books link chapter files by their HTML names: "x.html" for
  * x.md, "dir/index.html" for dir/README.md.  The document such a path
@@ -339,10 +350,19 @@ resolve_link(struct book *b, struct doc *d, struct link *l)
 			    l->image ? "image" : "link");
 		return;
 	}
+	if (l->url[0] == '/' && l->url[1] != '/' && b->site != NULL &&
+	    !l->image) {
+		/* A page of the book's web site (the index's site: key). */
+		l->kind = LINK_EXTERNAL;
+		l->href = site_url(b->site, l->url);
+		return;
+	}
 	if (l->url[0] == '/' || l->url[0] == '\\') {
 		diag_warn(d->path, l->line, l->col, "%s '%s' is an absolute "
-		    "path outside the book", l->image ? "image" : "link target",
-		    l->url);
+		    "path outside the book%s", l->image ? "image" :
+		    "link target", l->url, l->image || b->site ? "" :
+		    " (a site: key in the index makes it a link to the web "
+		    "site)");
 		return;
 	}
 	if (l->image) {

@@ -37,6 +37,9 @@ char	*pct_decode(const char *, size_t);
  */
 char	*path_normalize(const char *base, const char *rel);
 
+/* site (no final slash) and an absolute path, as an href; caller frees. */
+char	*site_url(const char *site, const char *path);
+
 /* A URL escaped for an href as cmark escapes it; caller frees. */
 char	*href_escape(const char *url);
 

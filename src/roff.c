@@ -5,6 +5,7 @@
  * block, how fonts nest (restored by name, never with \fP), and how
  * links become .UR/.UE or references to other pages.
  */
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -40,6 +41,8 @@ struct rr {
 	int			 desc;		/* .SH DESCRIPTION not yet out */
 	int			 in_heading;	/* 1: .SH/.SS text, 2: bold */
 	int			 in_cell;	/* in a table cell (T{ ... T}) */
+	int			 table_list;	/* this table is shown as a list */
+	cmark_node		*heads[128];	/* its header cells (COLS_MAX) */
 	cmark_node		**notes;	/* footnote blocks by number */
 	int			 nnotes;
 	unsigned char		*noted;		/* 1: pending, 2: printed */
@@ -241,8 +244,9 @@ heading_enter(struct rr *r, cmark_node *n)
 {
 	int	 level = cmark_node_get_heading_level(n);
 
-	if (is_title(r, n)) {
-		r->skip_subtree = n;
+	if (is_title(r, n) || (node_heading(n) != NULL &&
+	    node_heading(n)->text[0] == '\0')) {
+		r->skip_subtree = n;	/* the title, or nothing to show */
 		return;
 	}
 	if (r->nctx == 0 && level <= 3) {
@@ -344,7 +348,8 @@ link_enter(struct rr *r, cmark_node *n)
 		roff_raw(&r->w, "\\c");
 	roff_eol(&r->w);
 	roff_raw(&r->w, ".UR ");
-	roff_escape(&r->w, l->href, strlen(l->href), RE_ARG | RE_LITERAL);
+	roff_escape(&r->w, l->href, strlen(l->href), RE_ARG | RE_LITERAL |
+	    RE_NAME);
 	roff_eol(&r->w);
 }
 
@@ -476,38 +481,189 @@ item_enter(struct rr *r)
 }
 
 /*
- * A table, for tbl(1): every cell is a text block (T{ ... T}), so that
- * long cells wrap; the header row is bold; cells of a row are separated
- * by tabs.  Links in cells show their URL after the text: tbl's text
- * blocks take no .UR.
+ * A table, for tbl(1): every cell is a text block (T{ ... T}) of a
+ * width worked out here, so that long cells wrap; the header row is
+ * bold and ruled off; cells of a row are separated by tabs.  No box:
+ * tbl cannot split a boxed table across pages.  A table whose longest
+ * words do not fit side by side in the text width becomes a list, a
+ * paragraph per row with each cell after its header.  Links in cells
+ * show their URL after the text: tbl's text blocks take no .UR.
  */
+#define TEXT_WIDTH	71	/* 78 columns less man's 7-column indent */
+#define COL_GAP		3	/* tbl's default column separation */
+#define COLS_MAX	128
+
+/* Columns of text, and of its longest word that cannot break. */
+static void
+measure(const char *s, int *len, int *word)
+{
+	int	 run = 0;
+
+	const char	*start = s;
+
+	*len = *word = 0;
+	for (; *s != '\0'; s++) {
+		if (((unsigned char)*s & 0xC0) == 0x80)
+			continue;		/* UTF-8 continuation */
+		++*len;
+		run = *s == ' ' ? 0 : run + 1;
+		if (run > *word)
+			*word = run;
+		/* Where roff_escape lets a name break (RE_NAME). */
+		if (*s == '.' || *s == '/' || (*s == '-' && s > start &&
+		    isalnum((unsigned char)s[-1]) &&
+		    isalpha((unsigned char)s[1])))
+			run = 0;
+	}
+	/*
+	 * In ens: a terminal's character is one, but typesetters (groff's
+	 * default device, which the linters use) set constant-width text
+	 * at 1.2 ens.  One more for tbl's rounding.
+	 */
+	*len = (*len * 6 + 4) / 5 + 1;
+	*word = (*word * 6 + 4) / 5 + 1;
+}
+
+/*
+ * The text a cell will show: its own, and what links add to it (the
+ * page a link leads to, or a URL).  For widths only.
+ */
+static void
+cell_text(const struct rr *r, cmark_node *cell, struct buf *out)
+{
+	cmark_iter		*it;
+	cmark_event_type	 ev;
+	cmark_node		*n;
+	const struct link	*l;
+
+	it = cmark_iter_new(cell);
+	while ((ev = cmark_iter_next(it)) != CMARK_EVENT_DONE) {
+		n = cmark_iter_get_node(it);
+		switch (cmark_node_get_type(n)) {
+		case CMARK_NODE_TEXT:
+		case CMARK_NODE_CODE:
+			if (ev == CMARK_EVENT_ENTER)
+				buf_puts(out, cmark_node_get_literal(n));
+			break;
+		case CMARK_NODE_LINK:
+			if (ev != CMARK_EVENT_EXIT || (l = node_link(n)) ==
+			    NULL)
+				break;
+			if (l->kind == LINK_DOC && l->doc != r->d)
+				buf_printf(out, " (%s(7))", l->doc->man);
+			else if (l->kind == LINK_EXTERNAL)
+				buf_printf(out, " <%s>", l->href);
+			break;
+		default:
+			break;
+		}
+	}
+	cmark_iter_free(it);
+}
+
+/* The relative indent of the text here: list items and quotes. */
+static int
+indent_here(const struct rr *r)
+{
+	size_t	 i;
+	int	 in = 0;
+
+	for (i = 0; i < r->nctx; i++)
+		if (r->ctx[i].kind != CTX_LIST)
+			in += r->ctx[i].indent;
+	return in;
+}
+
+/*
+ * Widths for the columns of a table (w, ncols of them), or -1 when its
+ * words cannot fit side by side.
+ */
+static int
+table_widths(const struct rr *r, cmark_node *table, int *w, int ncols)
+{
+	int		 minw[COLS_MAX] = { 0 }, maxw[COLS_MAX] = { 0 };
+	int		 avail, summin = 0, spread = 0, len, word, i;
+	cmark_node	*part, *row, *cell;
+	struct buf	 t = { NULL, 0, 0 };
+
+	for (part = cmark_node_first_child(table); part != NULL;
+	    part = cmark_node_next(part))
+		for (row = cmark_node_first_child(part); row != NULL;
+		    row = cmark_node_next(row))
+			for (cell = cmark_node_first_child(row), i = 0;
+			    cell != NULL && i < ncols;
+			    cell = cmark_node_next(cell), i++) {
+				buf_reset(&t);
+				cell_text(r, cell, &t);
+				measure(t.ptr ? t.ptr : "", &len, &word);
+				minw[i] = word > minw[i] ? word : minw[i];
+				maxw[i] = len > maxw[i] ? len : maxw[i];
+			}
+	buf_free(&t);
+	avail = TEXT_WIDTH - indent_here(r) - COL_GAP * (ncols - 1);
+	for (i = 0; i < ncols; i++) {
+		if (minw[i] < 1)
+			minw[i] = maxw[i] = 1;
+		summin += minw[i];
+		spread += maxw[i] - minw[i];
+	}
+	if (summin > avail)
+		return -1;
+	/* What is left goes to the columns that would wrap most. */
+	for (i = 0; i < ncols; i++)
+		w[i] = minw[i] + (spread == 0 ? 0 : (int)((long)(avail -
+		    summin) * (maxw[i] - minw[i]) / spread));
+	for (i = 0; i < ncols; i++)
+		if (w[i] > maxw[i])
+			w[i] = maxw[i];
+	return 0;
+}
+
 static void
 table_start(struct rr *r, cmark_node *table)
 {
 	cmark_node	*head, *row, *cell;
-	char		 align;
-	int		 col, k;
+	char		 align, key[48];
+	int		 w[COLS_MAX], col, k, i, ncols = 0;
 
-	block_start(r, 0);
-	roff_macro(&r->w, ".TS");
-	roff_macro(&r->w, "allbox;");
 	head = cmark_node_first_child(table);
 	row = head ? cmark_node_first_child(head) : NULL;
-	for (k = 0; k < 2 && row != NULL; k++) {
-		for (cell = cmark_node_first_child(row); cell != NULL;
-		    cell = cmark_node_next(cell)) {
-			if (!table_cell(cell, &align, &col))
-				continue;
-			buf_putc(r->w.out, align == 'c' ? 'c' : align == 'r' ?
-			    'r' : 'l');
-			if (k == 0)
-				buf_putc(r->w.out, 'b');
-			if (cmark_node_next(cell) != NULL)
-				buf_putc(r->w.out, ' ');
+	for (cell = row ? cmark_node_first_child(row) : NULL; cell != NULL &&
+	    ncols < COLS_MAX; cell = cmark_node_next(cell))
+		r->heads[ncols++] = cell;
+	r->table_list = ncols == 0 || table_widths(r, table, w, ncols) == -1;
+	if (r->table_list) {
+		r->skip_subtree = head;		/* its cells label the rows */
+		return;
+	}
+	block_start(r, 0);
+	roff_macro(&r->w, ".TS");
+	for (k = 0; k < 2; k++) {
+		for (i = 0; i < ncols; i++) {
+			table_cell(r->heads[i], &align, &col);
+			snprintf(key, sizeof(key), "%c%sw(%dn)%s",
+			    align == 'c' ? 'c' : align == 'r' ? 'r' : 'l',
+			    k == 0 ? "b" : "", w[i], i + 1 < ncols ? " " : "");
+			buf_puts(r->w.out, key);
 		}
 		buf_puts(r->w.out, k == 0 ? "\n" : ".\n");
 	}
 	r->w.bol = 1;
+}
+
+/* A row of a table shown as a list: "Header: cell", a line each. */
+static void
+list_cell(struct rr *r, int i)
+{
+	if (i > 0)
+		roff_macro(&r->w, ".br");
+	if (i < COLS_MAX && r->heads[i] != NULL) {
+		font_push(r, CMARK_NODE_STRONG);
+		walk(r, r->heads[i]);
+		text(r, ":", 0);
+		font_pop(r);
+		text(r, " ", 0);
+	}
 }
 
 static void
@@ -519,9 +675,15 @@ table_enter(struct rr *r, cmark_node *n)
 		return;
 	if (strcmp(kind, "table") == 0)
 		table_start(r, n);
-	else if (strcmp(kind, "tr") == 0)
+	else if (strcmp(kind, "tr") == 0) {
 		r->cells = 0;
-	else if (strcmp(kind, "th") == 0 || strcmp(kind, "td") == 0) {
+		if (r->table_list)
+			block_start(r, 1);
+	} else if (strcmp(kind, "th") == 0 || strcmp(kind, "td") == 0) {
+		if (r->table_list) {
+			list_cell(r, r->cells++);
+			return;
+		}
 		if (r->cells++ > 0)
 			buf_putc(r->w.out, '\t');
 		r->w.bol = 0;
@@ -538,14 +700,26 @@ table_exit(struct rr *r, cmark_node *n)
 
 	if (kind == NULL)
 		return;
+	if (r->table_list) {
+		if (strcmp(kind, "tr") == 0)
+			roff_eol(&r->w);
+		else if (strcmp(kind, "table") == 0) {
+			r->table_list = 0;
+			r->need = 1;
+		}
+		return;
+	}
 	if (strcmp(kind, "th") == 0 || strcmp(kind, "td") == 0) {
 		roff_eol(&r->w);
 		buf_puts(r->w.out, "T}");
 		r->w.bol = 0;
 		r->in_cell = 0;
-	} else if (strcmp(kind, "tr") == 0)
+	} else if (strcmp(kind, "tr") == 0) {
 		roff_eol(&r->w);
-	else if (strcmp(kind, "table") == 0) {
+		/* The header row is ruled off from the body. */
+		if (strcmp(table_kind(cmark_node_parent(n)), "thead") == 0)
+			roff_macro(&r->w, "_");
+	} else if (strcmp(kind, "table") == 0) {
 		roff_macro(&r->w, ".TE");
 		r->need = 1;
 	}

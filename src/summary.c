@@ -246,15 +246,22 @@ fail:
 	return -1;
 }
 
-/* Does the link point at a file of the book (not a URL or a fragment)? */
+/*
+ * Does the link point at a Markdown file of the book (not a URL, a
+ * fragment, or a page of the web site the book also lives on)?
+ */
 static int
 local_link(cmark_node *link)
 {
 	const char	*url = link ? cmark_node_get_url(link) : NULL;
-	size_t		 slen;
+	size_t		 slen, n;
 
-	return url != NULL && *url != '\0' && *url != '#' &&
-	    !url_scheme(url, &slen);
+	if (url == NULL || *url == '\0' || *url == '#' ||
+	    url_scheme(url, &slen))
+		return 0;
+	n = strcspn(url, "?#");
+	return (n > 3 && strncasecmp(url + n - 3, ".md", 3) == 0) ||
+	    (n > 9 && strncasecmp(url + n - 9, ".markdown", 9) == 0);
 }
 
 /*

@@ -800,61 +800,8 @@ REALWORLD_BOOKS = ("mdbook/src/SUMMARY.md", "gfm-docs/docs/README.md",
                    "images-tables/README.md")
 
 
-def markdown_texts(index):
-    """Every code line and every table cell of a book's Markdown."""
-    lines, cells = [], []
-    top = os.path.dirname(index)
-    for dirpath, _, files in os.walk(top):
-        for name in sorted(files):
-            if not name.endswith(".md"):
-                continue
-            with open(os.path.join(dirpath, name), encoding="utf-8") as f:
-                fence = None
-                for line in f.read().splitlines():
-                    m = re.match(r"\s*(```|~~~)", line)
-                    if m and fence is None:
-                        fence = m.group(1)
-                        continue
-                    if fence and line.strip().startswith(fence):
-                        fence = None
-                        continue
-                    if fence:
-                        if line.strip():
-                            lines.append(line.strip())
-                        continue
-                    row = line.strip().lstrip(">").strip()
-                    if row.startswith("|") and not re.fullmatch(
-                            r"[|:\- ]+", row):
-                        for cell in re.split(r"(?<!\\)\|", row.strip("|")):
-                            cell = cell.replace("\\|", "|").strip()
-                            if cell:
-                                cells.append(cell)
-    return lines, cells
-
-
-def words(text):
-    """The words of Markdown text, its markup left out."""
-    text = re.sub(r"\[([^]]*)\]\([^)]*\)", r"\1", text)
-    return [w for w in re.split(r"[^A-Za-z0-9_.#~/-]+", text) if w]
-
-
-def epub_text(epub):
-    out = []
-    with zipfile.ZipFile(epub) as z:
-        for n in z.namelist():
-            if n.endswith(".xhtml"):
-                x = z.read(n).decode("utf-8")
-                x = re.sub(r"<[^>]+>", "", x)
-                out.append(html.unescape(x))
-    return "\n".join(out)
-
-
-def man_text(mandir):
-    out = []
-    for name in sorted(os.listdir(os.path.join(mandir, "man7"))):
-        r = run(["mandoc", "-Tutf8", os.path.join(mandir, "man7", name)])
-        out.append(re.sub(r".\x08", "", r.stdout.decode("utf-8")))
-    return "\n".join(out)
+sys.path.insert(0, TESTS)
+import realworld  # noqa: E402  (tests/realworld.py)
 
 
 @test
@@ -868,20 +815,10 @@ def realworld_books():
             epubcheck(epub)
             xmllint_epub(epub)
             lint_man(os.path.join(tmp, "man"))
-            etext = epub_text(epub)
-            mtext = man_text(os.path.join(tmp, "man"))
-            code, cells = markdown_texts(index)
-            for line in code:
-                for where, text in (("EPUB", etext), ("man", mtext)):
-                    if line not in text:
-                        raise Fail("%s: code line lost in the %s: %r" % (
-                            rel, where, line))
-            for cell in cells:
-                for w in words(cell):
-                    for where, text in (("EPUB", etext), ("man", mtext)):
-                        if w not in text:
-                            raise Fail("%s: table cell %r lost in the %s "
-                                       "(%r)" % (rel, cell, where, w))
+            lost = realworld.lost_text(index, epub,
+                                       os.path.join(tmp, "man"))
+            if lost:
+                raise Fail("%s:\n%s" % (rel, "\n".join(lost[:20])))
     return "%d books" % len(REALWORLD_BOOKS)
 
 
