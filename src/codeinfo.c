@@ -497,6 +497,31 @@ check_set(const char *path, cmark_node **nodes, struct codeinfo *blocks,
 	return j - k - 1;
 }
 
+/*
+ * A drawing man pages can show (78 columns) and screen readers can read
+ * (a caption).  Warnings only: the figure is made either way.
+ */
+static void
+check_drawing(const char *path, cmark_node *n, const struct codeinfo *ci)
+{
+	const char	*s = cmark_node_get_literal(n);
+	size_t		 w = 0, widest = 0;
+
+	for (; s != NULL && *s != '\0'; s++) {
+		if (*s == '\n')
+			w = 0;
+		else if (((unsigned char)*s & 0xC0) != 0x80 && ++w > widest)
+			widest = w;
+	}
+	if (widest > DIAGRAM_COLUMNS_MAX)
+		diag_warn(path, ci->line, ci->col, "this drawing is %zu "
+		    "columns wide; man pages show %d (and a phone about 64)",
+		    widest, DIAGRAM_COLUMNS_MAX);
+	if (ci->caption == NULL || *ci->caption == '\0')
+		diag_warn(path, ci->line, ci->col, "this diagram has no "
+		    "caption= (it opens the figure's text for screen readers)");
+}
+
 int
 codeinfo_check(const char *path, cmark_node *root, struct codeinfo *blocks,
     size_t n, size_t chapter)
@@ -525,6 +550,11 @@ codeinfo_check(const char *path, cmark_node *root, struct codeinfo *blocks,
 				ci->id = chapter ? xasprintf("figure-%zu-%zu",
 				    chapter, figures) :
 				    xasprintf("figure-%zu", figures);
+			/* "Figure 3.2": the chapter's number, then its own. */
+			ci->label = chapter ? xasprintf("Figure %zu.%zu",
+			    chapter, figures) : xasprintf("Figure %zu",
+			    figures);
+			check_drawing(path, nodes[k], ci);
 		}
 		if (ci->kind == CODE_OUTPUT && ci->label == NULL)
 			ci->label = xstrdup("Output");

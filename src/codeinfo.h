@@ -27,6 +27,9 @@ enum code_kind {
 	CODE_DIAGRAM		/* a text drawing: a figure */
 };
 
+/* The widest drawing a man page shows whole. */
+#define DIAGRAM_COLUMNS_MAX	78
+
 /* Versions are major * 100 + minor: 3.14 is 314. */
 #define VERSION_MIN	0
 #define VERSION_MAX	9999
@@ -45,7 +48,7 @@ struct codeinfo {
 	int		 requires;	/* requires=X.Y, or VERSION_MIN */
 	int		 versioned;	/* has a python... condition */
 	struct vrange	 range;		/* where it applies (all if not) */
-	char		*label;		/* "Output on 3.14 and later", or NULL */
+	char		*label;		/* "Output on 3.14 and later", "Figure 3.2" */
 	char		*caption;	/* diagram: caption, or NULL */
 	char		*id;		/* diagram: anchor in its document */
 	size_t		 figure;	/* diagram: number in the chapter */

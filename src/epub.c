@@ -13,6 +13,7 @@
 #include <libxml/tree.h>
 #include <zip.h>
 
+#include "diagram.h"
 #include "epub.h"
 #include "index.h"
 #include "pool.h"
@@ -45,6 +46,8 @@ static const char default_css[] =
 "th, td { border: 0.06em solid; padding: 0.2em 0.4em; "
 "vertical-align: top; overflow-wrap: anywhere; }\n"
 "img { max-width: 100%; height: auto; }\n"
+"figure { margin: 1em 0; text-align: center; }\n"
+"figcaption { font-style: italic; }\n"
 "aside.footnote { font-size: 0.9em; border-top: 0.05em solid; }\n"
 "nav ol { list-style-type: none; }\n";
 
@@ -84,6 +87,7 @@ struct ep {
 	xmlNsPtr		 dc;
 	char			 uuid[48];
 	size_t			 play;		/* NCX playOrder */
+	size_t			 figures;	/* diagrams made into SVG */
 	int			 has_cover;
 };
 
@@ -306,7 +310,7 @@ opf_a11y(struct ep *ep)
 	xmlNodePtr	 m;
 	int		 visual;
 
-	visual = ep->has_cover || ep->b->nimages > 0;
+	visual = ep->has_cover || ep->b->nimages > 0 || ep->figures > 0;
 	meta_property(ep, "schema:accessMode", "textual", NULL);
 	if (visual)
 		meta_property(ep, "schema:accessMode", "visual", NULL);
@@ -330,7 +334,12 @@ opf_a11y(struct ep *ep)
 	meta_property(ep, "schema:accessibilityHazard", "none", NULL);
 	/* Images without a description are warned about while loading. */
 	meta_property(ep, "schema:accessibilitySummary",
-	    ep->b->nimages > 0 ?
+	    ep->figures > 0 ?
+	    "Text with headings, a table of contents and a logical reading "
+	    "order. Code examples are text. Every image has a text "
+	    "alternative; the figures are drawings whose text alternative "
+	    "holds their caption and every word they show, and man pages "
+	    "carry the same drawings as text." : ep->b->nimages > 0 ?
 	    "Text with headings, a table of contents and a logical reading "
 	    "order. Code examples are text. Every image has a text "
 	    "alternative." : ep->has_cover ?
@@ -925,6 +934,75 @@ webp_fallback(struct ep *ep, const struct image *im)
 	free(entry);
 }
 
+/* Does d hold a diagram? */
+static int
+has_figures(const struct doc *d)
+{
+	size_t	 i;
+
+	for (i = 0; i < d->nblocks; i++)
+		if (d->blocks[i].kind == CODE_DIAGRAM)
+			return 1;
+	return 0;
+}
+
+/*
+ * The figures of one document: each diagram block as an SVG file, its
+ * <title> the caption.  The chapter pages refer to them by
+ * xhtml_figure_name.
+ */
+static void
+add_doc_figures(struct ep *ep, const struct doc *d)
+{
+	cmark_iter		*it;
+	cmark_event_type	 ev;
+	cmark_node		*n;
+	const struct codeinfo	*ci;
+	struct diagram		*dg;
+	struct buf		 svg = { NULL, 0, 0 };
+	const char		*lit;
+	char			*name, *entry, *id;
+	size_t			 len;
+
+	doc_open(d);
+	it = cmark_iter_new(d->root);
+	while ((ev = cmark_iter_next(it)) != CMARK_EVENT_DONE) {
+		n = cmark_iter_get_node(it);
+		if (ev != CMARK_EVENT_ENTER || (ci = node_code(n)) == NULL ||
+		    ci->kind != CODE_DIAGRAM)
+			continue;
+		lit = cmark_node_get_literal(n);
+		dg = diagram_parse(lit, strlen(lit));
+		diagram_svg(dg, ci->caption, &svg);
+		diagram_free(dg);
+		name = xhtml_figure_name(d, ci);
+		id = xasprintf("figure-%zu-%zu", d->number, ci->figure);
+		manifest_item(ep, id, name, "image/svg+xml", NULL);
+		entry = xasprintf("EPUB/%s", name);
+		len = svg.len;
+		add_entry(ep, entry, buf_take(&svg), len, 0);
+		ep->figures++;
+		free(entry);
+		free(name);
+		free(id);
+	}
+	cmark_iter_free(it);
+	doc_close(d);
+}
+
+static void
+add_figures(struct ep *ep)
+{
+	const struct book	*b = ep->b;
+	size_t			 i;
+
+	if (has_figures(&b->index))
+		add_doc_figures(ep, &b->index);
+	for (i = 0; i < b->nchapters; i++)
+		if (has_figures(&b->chapters[i]))
+			add_doc_figures(ep, &b->chapters[i]);
+}
+
 /* The book's images; compressed formats are stored, SVG deflated. */
 static int
 add_images(struct ep *ep)
@@ -1394,6 +1472,7 @@ epub_build(const struct book *b, const struct epub_opts *o, char **data,
 	opf_start(&ep);
 	if (add_css(&ep) == -1 || add_images(&ep) == -1)
 		goto out;
+	add_figures(&ep);
 	if (b->cover != NULL && add_cover(&ep) == -1)
 		goto out;
 	opf_a11y(&ep);

@@ -176,9 +176,15 @@ code_block(struct rr *r, cmark_node *n)
 
 	block_start(r, 0);
 	if (ci != NULL && ci->label != NULL) {
+		/* "Output:", or "Figure 3.2: the caption" above a drawing. */
 		roff_raw(&r->w, "\\fI");
 		text(r, ci->label, 0);
-		roff_raw(&r->w, ":\\fR");
+		roff_raw(&r->w, ":");
+		if (ci->kind == CODE_DIAGRAM && ci->caption != NULL) {
+			roff_raw(&r->w, " ");
+			text(r, ci->caption, 0);
+		}
+		roff_raw(&r->w, "\\fR");
 		roff_eol(&r->w);
 	}
 	roff_macro(&r->w, ".RS 4");

@@ -13,6 +13,7 @@
 #include <libxml/HTMLparser.h>
 #include <libxml/tree.h>
 
+#include "diagram.h"
 #include "highlight.h"
 #include "footnote.h"
 #include "gfm.h"
@@ -377,6 +378,73 @@ emit_span(void *arg, const char *cls, const char *s, size_t len)
 	xmlAddChild(span, xmlNewTextLen(BAD_CAST s, (int)len));
 }
 
+char *
+xhtml_figure_name(const struct doc *d, const struct codeinfo *ci)
+{
+	const char	*base = d->xhtml ? d->xhtml : "figure";
+	size_t		 n = strcspn(base, ".");
+
+	return xasprintf("figures/%.*s-%zu.svg", (int)n, base, ci->figure);
+}
+
+/*
+ * A drawing as a figure: the caption and the drawing's words are the
+ * image's alt text.  In the EPUB the picture is an SVG file of its own
+ * (a reader can zoom it); a document rendered alone carries it inline.
+ */
+static void
+figure(struct xr *r, cmark_node *node, const struct codeinfo *ci)
+{
+	const char	*lit = cmark_node_get_literal(node);
+	struct diagram	*dg = diagram_parse(lit, strlen(lit));
+	struct buf	 alt = { NULL, 0, 0 }, svg = { NULL, 0, 0 };
+	xmlNodePtr	 fig, img, cap;
+	xmlDocPtr	 sdoc;
+	char		*name, *text;
+
+	fig = xhtml_elem(r->cur, "figure", NULL);
+	xmlSetProp(fig, BAD_CAST "id", BAD_CAST ci->id);
+	xmlSetProp(fig, BAD_CAST "class", BAD_CAST "diagram");
+	xhtml_nl(fig);
+	if (ci->caption != NULL) {
+		buf_puts(&alt, ci->caption);
+		BUF_LIT(&alt, ". ");
+	}
+	diagram_words(dg, &alt);
+	if (r->flags & XHTML_EPUB) {
+		img = xhtml_elem(fig, "img", NULL);
+		name = xhtml_figure_name(r->d, ci);
+		xmlSetProp(img, BAD_CAST "src", BAD_CAST name);
+		xmlSetProp(img, BAD_CAST "alt", BAD_CAST (alt.ptr ? alt.ptr :
+		    ""));
+		free(name);
+	} else {
+		diagram_svg(dg, alt.ptr, &svg);
+		sdoc = xmlReadMemory(svg.ptr, (int)svg.len, NULL, "UTF-8",
+		    XML_PARSE_NONET);
+		if (sdoc != NULL) {
+			img = xmlDocCopyNode(xmlDocGetRootElement(sdoc),
+			    r->cur->doc, 1);
+			xmlSetProp(img, BAD_CAST "role", BAD_CAST "img");
+			xmlSetProp(img, BAD_CAST "aria-label", BAD_CAST
+			    (alt.ptr ? alt.ptr : ""));
+			xmlAddChild(fig, img);
+			xmlFreeDoc(sdoc);
+		}
+		buf_free(&svg);
+	}
+	xhtml_nl(fig);
+	text = ci->caption ? xasprintf("%s: %s", ci->label, ci->caption) :
+	    xstrdup(ci->label);
+	cap = xhtml_elem(fig, "figcaption", text);
+	(void)cap;
+	xhtml_nl(fig);
+	free(text);
+	buf_free(&alt);
+	diagram_free(dg);
+	xhtml_nl(r->cur);
+}
+
 static void
 code_block(struct xr *r, cmark_node *node)
 {
@@ -385,6 +453,10 @@ code_block(struct xr *r, cmark_node *node)
 	xmlNodePtr		 pre, code, p;
 	char			*c;
 
+	if (ci != NULL && ci->kind == CODE_DIAGRAM) {
+		figure(r, node, ci);
+		return;
+	}
 	if (ci != NULL && ci->label != NULL) {
 		p = xhtml_elem(r->cur, "p", ci->label);
 		xmlSetProp(p, BAD_CAST "class", BAD_CAST "label");

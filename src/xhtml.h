@@ -43,6 +43,9 @@ xmlDocPtr	xhtml_document(const struct book *, const struct doc *,
 xmlNodePtr	xhtml_elem(xmlNodePtr parent, const char *name,
 		    const char *text);
 void		xhtml_nl(xmlNodePtr parent);
+/* The EPUB's name of a figure (a diagram block) of d; caller frees. */
+char		*xhtml_figure_name(const struct doc *, const struct codeinfo *);
+
 /* The href from document from to id in to (NULL: its top); caller frees. */
 char		*xhtml_href(const struct doc *from, const struct doc *to,
 		    const char *id);

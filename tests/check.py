@@ -160,7 +160,8 @@ def book_golden():
         epub = build_book(os.path.relpath(BOOK, ROOT), tmp)
         with zipfile.ZipFile(epub) as z:
             for name in sorted(z.namelist()):
-                if name.endswith((".xhtml", ".opf", ".ncx", ".xml")):
+                if name.endswith((".xhtml", ".opf", ".ncx", ".xml",
+                                  ".svg")):
                     golden(os.path.join(BOOK_GOLDEN, name), z.read(name))
         mandir = os.path.join(tmp, "man", "man7")
         for name in sorted(os.listdir(mandir)):
