@@ -341,7 +341,7 @@ no_description(cmark_node *n)
 
 /* A new link of d, recorded as written; resolved once all are loaded. */
 static void
-add_link(struct doc *d, cmark_node *n, size_t *cap, int col_add)
+add_link(struct doc *d, cmark_node *n, size_t *cap, int line_add, int col_add)
 {
 	struct link	*l;
 	const char	*url = cmark_node_get_url(n);
@@ -354,7 +354,7 @@ add_link(struct doc *d, cmark_node *n, size_t *cap, int col_add)
 	memset(l, 0, sizeof(*l));
 	l->kind = LINK_DROP;
 	l->url = xstrdup(url ? url : "");
-	l->line = cmark_node_get_start_line(n);
+	l->line = cmark_node_get_start_line(n) + line_add;
 	l->col = cmark_node_get_start_column(n) + col_add;
 	l->image = cmark_node_get_type(n) == CMARK_NODE_IMAGE;
 	if (l->image && no_description(n))
@@ -390,6 +390,7 @@ struct scan {
 	int		 depth;		/* containers open */
 	int		 links;		/* Markdown links open */
 	int		 cell_col;	/* in a table cell: columns to add */
+	int		 cell_line;	/* and lines */
 	struct rawopen	*raw;		/* raw inline elements open */
 	size_t		 nraw, capraw;
 };
@@ -456,7 +457,7 @@ scan_exit(struct scan *sc, cmark_node *n)
 	while (sc->nraw > 0 && sc->raw[sc->nraw - 1].depth >= sc->depth)
 		sc->nraw--;
 	if (table_kind(n) != NULL)
-		sc->cell_col = 0;
+		sc->cell_col = sc->cell_line = 0;
 	if (cmark_node_get_type(n) == CMARK_NODE_LINK)
 		sc->links--;
 	sc->depth--;
@@ -472,12 +473,14 @@ scan_table(struct scan *sc, cmark_node *n)
 {
 	const char	*kind = table_kind(n), *extra;
 	char		 align;
-	int		 col;
+	int		 col, line;
 
 	if (kind == NULL)
 		return;
-	if (table_cell(n, &align, &col))
+	if (table_cell(n, &align, &col, &line)) {
 		sc->cell_col = col - 3;		/* after "x " */
+		sc->cell_line = line - 1;
+	}
 	else if (strcmp(kind, "tr") == 0 &&
 	    (extra = cmark_node_get_on_exit(n)) != NULL && *extra == '+')
 		diag_warn(sc->d->path, atoi(extra + 1), 0, "table row has "
@@ -625,10 +628,10 @@ scan_enter(struct scan *sc, cmark_node *n)
 		break;
 	case CMARK_NODE_LINK:
 		sc->links++;
-		add_link(d, n, &sc->lcap, sc->cell_col);
+		add_link(d, n, &sc->lcap, sc->cell_line, sc->cell_col);
 		break;
 	case CMARK_NODE_IMAGE:
-		add_link(d, n, &sc->lcap, sc->cell_col);
+		add_link(d, n, &sc->lcap, sc->cell_line, sc->cell_col);
 		break;
 	case CMARK_NODE_CUSTOM_BLOCK:
 		scan_table(sc, n);
@@ -778,9 +781,12 @@ parse_job(void *arg, size_t k)
 
 /*
  * Trees of a book up to this many bytes of Markdown stay in memory from
- * the first parse (about six times their source); a larger book keeps
- * only its text and parses each chapter again when a back end opens it,
- * so its memory stays a small multiple of its size.
+ * the first parse (about four times their source: 4 MB for the guides'
+ * 1 MB, measured as peak RSS); a larger book keeps only its text and
+ * parses each chapter again when something opens it (the index, the
+ * figures, each back end: four parses instead of one, 46% more
+ * instructions on the guides), so its memory stays a small multiple of
+ * its size.
  */
 #define KEEP_TREES_MAX	((size_t)4 * 1024 * 1024)
 

@@ -661,7 +661,8 @@ index_letter_page(const struct ep *ep, const void *arg)
 
 /*
  * Navigation trees.  The same walk builds nav.xhtml (nested ol) and
- * toc.ncx (nested navPoint); a tree_ops pair says how to add an entry.
+ * toc.ncx (nested navPoint); the ncx flag says which, and nav_add adds
+ * an entry of either kind.
  */
 struct navtree {
 	int		 ncx;

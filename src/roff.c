@@ -630,7 +630,7 @@ table_start(struct rr *r, cmark_node *table)
 {
 	cmark_node	*head, *row, *cell;
 	char		 align, key[48];
-	int		 w[COLS_MAX], col, k, i, ncols = 0;
+	int		 w[COLS_MAX], col, line, k, i, ncols = 0;
 
 	head = cmark_node_first_child(table);
 	row = head ? cmark_node_first_child(head) : NULL;
@@ -646,7 +646,7 @@ table_start(struct rr *r, cmark_node *table)
 	roff_macro(&r->w, ".TS");
 	for (k = 0; k < 2; k++) {
 		for (i = 0; i < ncols; i++) {
-			table_cell(r->heads[i], &align, &col);
+			table_cell(r->heads[i], &align, &col, &line);
 			snprintf(key, sizeof(key), "%c%sw(%dn)%s",
 			    align == 'c' ? 'c' : align == 'r' ? 'r' : 'l',
 			    k == 0 ? "b" : "", w[i], i + 1 < ncols ? " " : "");

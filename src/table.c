@@ -7,8 +7,8 @@
  *
  * A table is a tree of custom blocks, told apart by their on_enter
  * string: "table" > "thead"/"tbody" > "tr" > "th"/"td" > inlines.  A
- * cell's on_exit holds its alignment and where it starts ("r:17": right
- * aligned, column 17); a row's on_exit holds its line, after a "+" when
+ * cell's on_exit holds its alignment and where it starts ("r:17:40":
+ * right aligned, column 17 of line 40); a row's on_exit holds its line, after a "+" when
  * the source row had more cells than the header (they are left out;
  * the loader warns).
  * Lines before the header row stay a paragraph.
@@ -182,21 +182,19 @@ parse_piece(const char *s, size_t len)
 
 /*
  * Parse a cell's text as inline Markdown and move the inlines into
- * cell.  The text is parsed after "x " on its own line number, so that
- * it cannot start a block (a "# " or "- " cell stays text) and its
- * positions are the file's; the "x " is removed again.
+ * cell.  The text is parsed after "x ", so that it cannot start a block
+ * (a "# " or "- " cell stays text); the "x " is removed again.  Its
+ * nodes are at line 1, column 3 on: the cell's on_exit says where that
+ * is in the file.
  */
 static void
-fill_cell(cmark_node *cell, const struct cell *c, int lineno)
+fill_cell(cmark_node *cell, const struct cell *c)
 {
 	struct buf	 src = { NULL, 0, 0 };
 	cmark_node	*doc, *para, *n, *next;
 	const char	*lit;
 	size_t		 i;
-	int		 k;
 
-	for (k = 1; k < lineno; k++)
-		buf_putc(&src, '\n');
 	BUF_LIT(&src, "x ");
 	for (i = 0; i < c->len; i++) {
 		if (c->s[i] == '\\' && i + 1 < c->len && c->s[i + 1] == '|')
@@ -260,11 +258,11 @@ add_row(cmark_node *parent, const struct line *l, const char *align,
 	cmark_node_set_on_exit(row, where);
 	for (i = 0; i < ncols; i++) {
 		cell = custom(row, header ? "th" : "td");
-		snprintf(where, sizeof(where), "%c:%d", align[i],
-		    i < n ? cells[i].col : l->col);
+		snprintf(where, sizeof(where), "%c:%d:%d", align[i],
+		    i < n ? cells[i].col : l->col, l->lineno);
 		cmark_node_set_on_exit(cell, where);
 		if (i < n && cells[i].len > 0)
-			fill_cell(cell, &cells[i], l->lineno);
+			fill_cell(cell, &cells[i]);
 	}
 }
 
@@ -377,7 +375,7 @@ table_transform(cmark_node *root, const char *text)
 }
 
 int
-table_cell(cmark_node *n, char *align, int *col)
+table_cell(cmark_node *n, char *align, int *col, int *line)
 {
 	const char	*kind, *where;
 
@@ -387,7 +385,9 @@ table_cell(cmark_node *n, char *align, int *col)
 		return 0;
 	where = cmark_node_get_on_exit(n);
 	*align = where && *where ? where[0] : '-';
-	*col = where && where[1] == ':' ? atoi(where + 2) : 0;
+	*col = *line = 0;
+	if (where != NULL)
+		sscanf(where + 1, ":%d:%d", col, line);
 	return 1;
 }
 

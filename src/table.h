@@ -19,8 +19,10 @@ const char *table_kind(cmark_node *);
 
 /*
  * For a cell (th or td): its alignment ('l', 'c', 'r', or '-' for none)
- * and the column its text starts at.  Returns 0 for any other node.
+ * and where its text starts in the file.  Its inlines were parsed from
+ * the cell's text alone, after two bytes: a node at line 1, column c is
+ * at line, col + c - 3.  Returns 0 for any other node.
  */
-int	 table_cell(cmark_node *, char *align, int *col);
+int	 table_cell(cmark_node *, char *align, int *col, int *line);
 
 #endif

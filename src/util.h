@@ -119,9 +119,11 @@ char	*path_join(const char *dir, const char *rel);
 char	*path_dir(const char *path);
 
 /*
- * Validate UTF-8 in place: each invalid sequence and each NUL byte
- * becomes U+FFFD.  Returns a new buffer (caller frees) and reports each
- * first bad byte per line as a warning against file.
+ * A copy of len bytes of s that XML can hold: each invalid UTF-8
+ * sequence, NUL, control character (but tab, newline and carriage
+ * return) and U+FFFE/U+FFFF becomes U+FFFD.  Returns the new,
+ * NUL-terminated buffer (caller frees; *outlen its length) and reports
+ * one warning per file, at the first bad byte, with the count.
  */
 char	*utf8_sanitize(const char *file, const char *s, size_t len,
 	    size_t *outlen);

@@ -667,7 +667,7 @@ enter_custom(struct xr *r, cmark_node *n)
 	    "text-align: right" };
 	xmlNodePtr	 el;
 	char		 align;
-	int		 col, num, k;
+	int		 col, line, num, k;
 
 	if (footnote_of(n, &num, &k) == FOOTNOTE_NOTE) {
 		enter_note(r, num, k);
@@ -680,7 +680,7 @@ enter_custom(struct xr *r, cmark_node *n)
 	el = xhtml_elem(r->cur, kind, NULL);
 	if (strcmp(kind, "th") == 0)
 		xmlSetProp(el, BAD_CAST "scope", BAD_CAST "col");
-	if (table_cell(n, &align, &col) && strchr("lcr", align) != NULL)
+	if (table_cell(n, &align, &col, &line) && strchr("lcr", align) != NULL)
 		xmlSetProp(el, BAD_CAST "style", BAD_CAST
 		    style[strchr("lcr", align) - "lcr"]);
 	if (strcmp(kind, "th") != 0 && strcmp(kind, "td") != 0)

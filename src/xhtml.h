@@ -1,7 +1,10 @@
 /*
  * XHTML back end: a cmark tree to an XHTML5 document built with the
- * libxml2 tree API.  Nothing here pastes markup as strings, so every
- * document it returns is well-formed by construction.
+ * libxml2 tree API, and the serialiser that writes such a tree out.
+ * Content becomes text and element nodes, never markup pasted as a
+ * string, so every document is well-formed by construction; the
+ * serialiser escapes every text and attribute it writes (and is
+ * checked against libxml2's own output by the fuzz harness).
  */
 #ifndef GUIDEBOOK_XHTML_H
 #define GUIDEBOOK_XHTML_H
