@@ -135,16 +135,6 @@ add_xml(struct ep *ep, const char *name, xmlDocPtr doc, int format)
 	add_entry(ep, name, data, len, 0);
 }
 
-static xmlNodePtr
-child(xmlNodePtr parent, xmlNsPtr ns, const char *name, const char *text)
-{
-	xmlNodePtr	 el;
-
-	el = xmlNewChild(parent, ns, BAD_CAST name, NULL);
-	if (text != NULL)
-		xmlAddChild(el, xmlNewText(BAD_CAST text));
-	return el;
-}
 
 static void
 prop(xmlNodePtr el, const char *name, const char *value)
@@ -167,7 +157,7 @@ manifest_item(struct ep *ep, const char *id, const char *href,
 {
 	xmlNodePtr	 it;
 
-	it = child(ep->manifest, NULL, "item", NULL);
+	it = xhtml_elem_ns(ep->manifest, NULL, "item", NULL);
 	prop(it, "id", id);
 	prop(it, "href", href);
 	prop(it, "media-type", type);
@@ -180,7 +170,7 @@ spine_item(struct ep *ep, const char *idref)
 {
 	xmlNodePtr	 it;
 
-	it = child(ep->spine, NULL, "itemref", NULL);
+	it = xhtml_elem_ns(ep->spine, NULL, "itemref", NULL);
 	prop(it, "idref", idref);
 }
 
@@ -225,7 +215,7 @@ meta_property(struct ep *ep, const char *property, const char *value,
 {
 	xmlNodePtr	 m;
 
-	m = child(ep->meta, NULL, "meta", value);
+	m = xhtml_elem_ns(ep->meta, NULL, "meta", value);
 	prop(m, "property", property);
 	if (refines != NULL)
 		prop(m, "refines", refines);
@@ -251,47 +241,47 @@ opf_start(struct ep *ep)
 	prop(root, "unique-identifier", "book-id");
 	xmlNodeSetLang(root, BAD_CAST b->language);
 
-	ep->meta = child(root, NULL, "metadata", NULL);
+	ep->meta = xhtml_elem_ns(root, NULL, "metadata", NULL);
 	ep->dc = xmlNewNs(ep->meta, BAD_CAST DC_NS, BAD_CAST "dc");
 
 	name = xstrdup(b->identifier ? b->identifier : b->title);
 	uuid_v5(name, ep->uuid + 9);
 	memcpy(ep->uuid, "urn:uuid:", 9);
 	free(name);
-	el = child(ep->meta, ep->dc, "identifier", ep->uuid);
+	el = xhtml_elem_ns(ep->meta, ep->dc, "identifier", ep->uuid);
 	prop(el, "id", "book-id");
-	el = child(ep->meta, ep->dc, "title", b->title);
+	el = xhtml_elem_ns(ep->meta, ep->dc, "title", b->title);
 	prop(el, "id", "title");
 	meta_property(ep, "title-type", "main", "#title");
 	if (b->subtitle != NULL) {
-		el = child(ep->meta, ep->dc, "title", b->subtitle);
+		el = xhtml_elem_ns(ep->meta, ep->dc, "title", b->subtitle);
 		prop(el, "id", "subtitle");
 		meta_property(ep, "title-type", "subtitle", "#subtitle");
 	}
-	child(ep->meta, ep->dc, "language", b->language);
+	xhtml_elem_ns(ep->meta, ep->dc, "language", b->language);
 	for (i = 0; i < b->nauthors; i++) {
 		snprintf(id, sizeof(id), "creator-%zu", i + 1);
-		el = child(ep->meta, ep->dc, "creator", b->authors[i]);
+		el = xhtml_elem_ns(ep->meta, ep->dc, "creator", b->authors[i]);
 		prop(el, "id", id);
 		memmove(id + 1, id, strlen(id) + 1);
 		id[0] = '#';
-		el = child(ep->meta, NULL, "meta", "aut");
+		el = xhtml_elem_ns(ep->meta, NULL, "meta", "aut");
 		prop(el, "refines", id);
 		prop(el, "property", "role");
 		prop(el, "scheme", "marc:relators");
 	}
-	child(ep->meta, ep->dc, "date", b->date);
+	xhtml_elem_ns(ep->meta, ep->dc, "date", b->date);
 	if (b->version != NULL) {
 		name = xasprintf("Version %s", b->version);
-		child(ep->meta, ep->dc, "description", name);
+		xhtml_elem_ns(ep->meta, ep->dc, "description", name);
 		free(name);
 	}
 	gmtime_r(&b->epoch, &tm);
 	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
 	meta_property(ep, "dcterms:modified", when, NULL);
 
-	ep->manifest = child(root, NULL, "manifest", NULL);
-	ep->spine = child(root, NULL, "spine", NULL);
+	ep->manifest = xhtml_elem_ns(root, NULL, "manifest", NULL);
+	ep->spine = xhtml_elem_ns(root, NULL, "spine", NULL);
 	prop(ep->spine, "toc", "ncx");
 }
 
@@ -349,7 +339,7 @@ opf_a11y(struct ep *ep)
 	    "Text with headings, a table of contents and a logical reading "
 	    "order. Code examples are text. There are no images.", NULL);
 	if (ep->b->nauthors > 0) {
-		m = child(ep->meta, NULL, "meta", A11Y_CONFORMS_TO);
+		m = xhtml_elem_ns(ep->meta, NULL, "meta", A11Y_CONFORMS_TO);
 		prop(m, "property", "dcterms:conformsTo");
 		prop(m, "id", "conformance");
 		meta_property(ep, "a11y:certifiedBy", ep->b->authors[0],
@@ -389,7 +379,7 @@ add_cover(struct ep *ep)
 	}
 	ep->has_cover = 1;
 	manifest_item(ep, "cover-image", name, type, "cover-image");
-	m = child(ep->meta, NULL, "meta", NULL);
+	m = xhtml_elem_ns(ep->meta, NULL, "meta", NULL);
 	prop(m, "name", "cover");
 	prop(m, "content", "cover-image");
 	{
@@ -398,10 +388,10 @@ add_cover(struct ep *ep)
 		free(full);
 	}
 	doc = xhtml_skeleton(b, b->title, CSS_NAME, XHTML_EPUB, &body);
-	sec = child(body, NULL, "section", NULL);
+	sec = xhtml_elem_ns(body, NULL, "section", NULL);
 	epub_type(sec, "cover");
 	prop(sec, "class", "cover");
-	img = child(sec, NULL, "img", NULL);
+	img = xhtml_elem_ns(sec, NULL, "img", NULL);
 	prop(img, "src", name);
 	{
 		char *alt = xasprintf("Cover of %s", b->title);
@@ -424,26 +414,26 @@ add_title_page(struct ep *ep)
 	char			*s;
 
 	doc = xhtml_skeleton(b, b->title, CSS_NAME, XHTML_EPUB, &body);
-	sec = child(body, NULL, "section", NULL);
+	sec = xhtml_elem_ns(body, NULL, "section", NULL);
 	epub_type(sec, "titlepage");
 	prop(sec, "class", "titlepage");
 	xhtml_nl(sec);
-	el = child(sec, NULL, "h1", b->title);
+	el = xhtml_elem_ns(sec, NULL, "h1", b->title);
 	prop(el, "class", "title");
 	xhtml_nl(sec);
 	if (b->subtitle != NULL) {
-		el = child(sec, NULL, "p", b->subtitle);
+		el = xhtml_elem_ns(sec, NULL, "p", b->subtitle);
 		prop(el, "class", "subtitle");
 		xhtml_nl(sec);
 	}
 	for (i = 0; i < b->nauthors; i++) {
-		el = child(sec, NULL, "p", b->authors[i]);
+		el = xhtml_elem_ns(sec, NULL, "p", b->authors[i]);
 		prop(el, "class", "author");
 		xhtml_nl(sec);
 	}
 	s = b->version ? xasprintf("Version %s, %s", b->version, b->date) :
 	    xstrdup(b->date);
-	el = child(sec, NULL, "p", s);
+	el = xhtml_elem_ns(sec, NULL, "p", s);
 	prop(el, "class", "edition");
 	free(s);
 	xhtml_nl(sec);
@@ -475,16 +465,16 @@ add_part_page(struct ep *ep, size_t p)
 	size_t			 i;
 
 	doc = xhtml_skeleton(b, part->title, CSS_NAME, XHTML_EPUB, &body);
-	sec = child(body, NULL, "section", NULL);
+	sec = xhtml_elem_ns(body, NULL, "section", NULL);
 	epub_type(sec, "part");
 	prop(sec, "role", "doc-part");
 	prop(sec, "class", "part");
 	prop(sec, "aria-labelledby", "part-title");
 	xhtml_nl(sec);
-	a = child(sec, NULL, "h1", part->title);
+	a = xhtml_elem_ns(sec, NULL, "h1", part->title);
 	prop(a, "id", "part-title");
 	xhtml_nl(sec);
-	ul = child(sec, NULL, "ul", NULL);
+	ul = xhtml_elem_ns(sec, NULL, "ul", NULL);
 	prop(ul, "class", "part-contents");
 	xhtml_nl(ul);
 	lists = xcalloc(max_depth(b) + 1, sizeof(*lists));
@@ -494,12 +484,12 @@ add_part_page(struct ep *ep, size_t p)
 		/* A nested chapter: a list in the last item one level up. */
 		if (d->depth > 0 && (i == part->first ||
 		    b->chapters[i - 1].depth < d->depth)) {
-			lists[d->depth] = child(li, NULL, "ul", NULL);
+			lists[d->depth] = xhtml_elem_ns(li, NULL, "ul", NULL);
 			xhtml_nl(lists[d->depth]);
 		}
 		ul = lists[d->depth];
-		li = child(ul, NULL, "li", NULL);
-		a = child(li, NULL, "a", d->title);
+		li = xhtml_elem_ns(ul, NULL, "li", NULL);
+		a = xhtml_elem_ns(li, NULL, "a", d->title);
 		prop(a, "href", d->xhtml);
 		if (d->description != NULL && strcmp(d->description,
 		    d->title) != 0) {
@@ -528,7 +518,7 @@ index_refs(xmlNodePtr li, const struct ix_term *t)
 	for (i = 0; i < t->nrefs; i = j) {
 		d = t->refs[i].doc;
 		xmlAddChild(li, xmlNewText(BAD_CAST (i ? "; " : ": ")));
-		a = child(li, NULL, "a", d->title);
+		a = xhtml_elem_ns(li, NULL, "a", d->title);
 		prop(a, "href", d->xhtml);
 		open = 0;
 		for (j = i; j < t->nrefs && t->refs[j].doc == d; j++) {
@@ -540,7 +530,7 @@ index_refs(xmlNodePtr li, const struct ix_term *t)
 			open = 1;
 			href = xasprintf("%s#%s", d->xhtml,
 			    t->refs[j].heading->id);
-			a = child(li, NULL, "a", t->refs[j].heading->text);
+			a = xhtml_elem_ns(li, NULL, "a", t->refs[j].heading->text);
 			prop(a, "href", href);
 			free(href);
 		}
@@ -587,7 +577,7 @@ index_section(xmlNodePtr body, const char *title_id)
 {
 	xmlNodePtr	 sec;
 
-	sec = child(body, NULL, "section", NULL);
+	sec = xhtml_elem_ns(body, NULL, "section", NULL);
 	epub_type(sec, "index");
 	prop(sec, "role", "doc-index");
 	prop(sec, "class", "index");
@@ -605,15 +595,15 @@ index_page(const struct ep *ep, const void *arg)
 
 	doc = xhtml_skeleton(ep->b, "Index", CSS_NAME, XHTML_EPUB, &body);
 	sec = index_section(body, "index-title");
-	el = child(sec, NULL, "h1", "Index");
+	el = xhtml_elem_ns(sec, NULL, "h1", "Index");
 	prop(el, "id", "index-title");
 	xhtml_nl(sec);
-	ul = child(sec, NULL, "ul", NULL);
+	ul = xhtml_elem_ns(sec, NULL, "ul", NULL);
 	prop(ul, "class", "index-letters");
 	xhtml_nl(ul);
 	for (k = 0; k < ep->ngroups; k++) {
-		li = child(ul, NULL, "li", NULL);
-		el = child(li, NULL, "a", ep->groups[k].label);
+		li = xhtml_elem_ns(ul, NULL, "li", NULL);
+		el = xhtml_elem_ns(li, NULL, "a", ep->groups[k].label);
 		prop(el, "href", ep->groups[k].href);
 		xhtml_nl(ul);
 	}
@@ -636,18 +626,18 @@ index_letter_page(const struct ep *ep, const void *arg)
 	title = xasprintf("Index: %s", g->label);
 	doc = xhtml_skeleton(ep->b, title, CSS_NAME, XHTML_EPUB, &body);
 	sec = index_section(body, g->id);
-	el = child(sec, NULL, "h1", title);
+	el = xhtml_elem_ns(sec, NULL, "h1", title);
 	prop(el, "id", g->id);
 	free(title);
 	xhtml_nl(sec);
-	ul = child(sec, NULL, "ul", NULL);
+	ul = xhtml_elem_ns(sec, NULL, "ul", NULL);
 	xhtml_nl(ul);
 	for (i = g->first; i < g->first + g->count; i++) {
 		const struct ix_term *t = &ix->terms[i];
 
-		li = child(ul, NULL, "li", NULL);
+		li = xhtml_elem_ns(ul, NULL, "li", NULL);
 		if (t->code)
-			child(li, NULL, "code", t->text);
+			xhtml_elem_ns(li, NULL, "code", t->text);
 		else
 			xmlAddChild(li, xmlNewText(BAD_CAST t->text));
 		index_refs(li, t);
@@ -679,15 +669,15 @@ nav_add(struct navtree *t, xmlNodePtr parent, const char *label,
 	char		 buf[32];
 
 	if (t->ncx) {
-		li = child(parent ? parent : t->root, NULL, "navPoint", NULL);
+		li = xhtml_elem_ns(parent ? parent : t->root, NULL, "navPoint", NULL);
 		++*t->play;
 		snprintf(buf, sizeof(buf), "nav-%zu", *t->play);
 		prop(li, "id", buf);
 		snprintf(buf, sizeof(buf), "%zu", *t->play);
 		prop(li, "playOrder", buf);
-		el = child(li, NULL, "navLabel", NULL);
-		child(el, NULL, "text", label);
-		el = child(li, NULL, "content", NULL);
+		el = xhtml_elem_ns(li, NULL, "navLabel", NULL);
+		xhtml_elem_ns(el, NULL, "text", label);
+		el = xhtml_elem_ns(li, NULL, "content", NULL);
 		prop(el, "src", href);
 		return li;
 	}
@@ -700,12 +690,12 @@ nav_add(struct navtree *t, xmlNodePtr parent, const char *label,
 			    strcmp((const char *)list->name, "ol") == 0)
 				break;
 		if (list == NULL) {
-			list = child(parent, NULL, "ol", NULL);
+			list = xhtml_elem_ns(parent, NULL, "ol", NULL);
 			xhtml_nl(list);
 		}
 	}
-	li = child(list, NULL, "li", NULL);
-	el = child(li, NULL, "a", label);
+	li = xhtml_elem_ns(list, NULL, "li", NULL);
+	el = xhtml_elem_ns(li, NULL, "a", label);
 	prop(el, "href", href);
 	xhtml_nl(list);
 	return li;
@@ -782,58 +772,71 @@ nav_book(struct ep *ep, struct navtree *t)
 	free(up);
 }
 
+/*
+ * The book's landmarks, for the navigation document (epub:type) and the
+ * EPUB 2 guide of the package (type): one list, two spellings.
+ */
+struct landmark {
+	const char	*nav_type;
+	const char	*guide_type;
+	const char	*title;
+	const char	*href;
+};
+
+static size_t
+landmarks(const struct ep *ep, const char *first, struct landmark *m)
+{
+	size_t	 n = 0;
+
+	if (ep->has_cover)
+		m[n++] = (struct landmark){ "cover", "cover", "Cover",
+		    "cover.xhtml" };
+	m[n++] = (struct landmark){ "titlepage", NULL, "Title Page",
+	    "title.xhtml" };
+	m[n++] = (struct landmark){ "toc", "toc", "Contents", "nav.xhtml" };
+	m[n++] = (struct landmark){ "bodymatter", "text", "Start of Content",
+	    first };
+	if (has_index(ep))
+		m[n++] = (struct landmark){ "index", "index", "Index",
+		    "index.xhtml" };
+	return n;
+}
+
 static void
 add_nav(struct ep *ep, const char *first_chapter)
 {
 	const struct book	*b = ep->b;
 	struct navtree		 t;
+	struct landmark		 marks[8];
 	xmlDocPtr		 doc;
 	xmlNodePtr		 body, nav, ol, li, a;
-	size_t			 play = 0;
+	size_t			 play = 0, i;
 
 	doc = xhtml_skeleton(b, "Contents", CSS_NAME, XHTML_EPUB, &body);
-	nav = child(body, NULL, "nav", NULL);
+	nav = xhtml_elem_ns(body, NULL, "nav", NULL);
 	epub_type(nav, "toc");
 	prop(nav, "id", "toc");
 	prop(nav, "role", "doc-toc");
 	prop(nav, "aria-labelledby", "toc-title");
-	a = child(nav, NULL, "h1", "Contents");
+	a = xhtml_elem_ns(nav, NULL, "h1", "Contents");
 	prop(a, "id", "toc-title");
 	memset(&t, 0, sizeof(t));
-	t.root = child(nav, NULL, "ol", NULL);
+	t.root = xhtml_elem_ns(nav, NULL, "ol", NULL);
 	xhtml_nl(t.root);
 	t.play = &play;
 	nav_book(ep, &t);
 	xhtml_nl(body);
 
-	nav = child(body, NULL, "nav", NULL);
+	nav = xhtml_elem_ns(body, NULL, "nav", NULL);
 	epub_type(nav, "landmarks");
 	prop(nav, "hidden", "hidden");
 	prop(nav, "aria-label", "Landmarks");
-	ol = child(nav, NULL, "ol", NULL);
-	if (ep->has_cover) {
-		li = child(ol, NULL, "li", NULL);
-		a = child(li, NULL, "a", "Cover");
-		epub_type(a, "cover");
-		prop(a, "href", "cover.xhtml");
-	}
-	li = child(ol, NULL, "li", NULL);
-	a = child(li, NULL, "a", "Title Page");
-	epub_type(a, "titlepage");
-	prop(a, "href", "title.xhtml");
-	li = child(ol, NULL, "li", NULL);
-	a = child(li, NULL, "a", "Contents");
-	epub_type(a, "toc");
-	prop(a, "href", "nav.xhtml");
-	li = child(ol, NULL, "li", NULL);
-	a = child(li, NULL, "a", "Start of Content");
-	epub_type(a, "bodymatter");
-	prop(a, "href", first_chapter);
-	if (has_index(ep)) {
-		li = child(ol, NULL, "li", NULL);
-		a = child(li, NULL, "a", "Index");
-		epub_type(a, "index");
-		prop(a, "href", "index.xhtml");
+	ol = xhtml_elem_ns(nav, NULL, "ol", NULL);
+	for (i = 0; i < landmarks(ep, first_chapter, marks); i++) {
+		li = xhtml_elem_ns(ol, NULL, "li", NULL);
+		a = xhtml_elem_ns(li, NULL, "a", marks[i].title);
+		epub_type(a, marks[i].nav_type);
+		prop(a, "href", marks[i].href);
 	}
 	xhtml_nl(body);
 	add_page(ep, "nav", "nav.xhtml", doc, "nav", 1);
@@ -855,27 +858,27 @@ add_ncx(struct ep *ep)
 	xmlSetNs(root, xmlNewNs(root, BAD_CAST NCX_NS, NULL));
 	prop(root, "version", "2005-1");
 	xmlNodeSetLang(root, BAD_CAST b->language);
-	head = child(root, NULL, "head", NULL);
-	el = child(root, NULL, "docTitle", NULL);
-	child(el, NULL, "text", b->title);
+	head = xhtml_elem_ns(root, NULL, "head", NULL);
+	el = xhtml_elem_ns(root, NULL, "docTitle", NULL);
+	xhtml_elem_ns(el, NULL, "text", b->title);
 	memset(&t, 0, sizeof(t));
 	t.ncx = 1;
-	t.root = child(root, NULL, "navMap", NULL);
+	t.root = xhtml_elem_ns(root, NULL, "navMap", NULL);
 	t.play = &play;
 	nav_book(ep, &t);
 
-	m = child(head, NULL, "meta", NULL);
+	m = xhtml_elem_ns(head, NULL, "meta", NULL);
 	prop(m, "name", "dtb:uid");
 	prop(m, "content", ep->uuid);
-	m = child(head, NULL, "meta", NULL);
+	m = xhtml_elem_ns(head, NULL, "meta", NULL);
 	prop(m, "name", "dtb:depth");
 	snprintf(depth, sizeof(depth), "%zu", (ep->b->nparts ? 2 : 1) +
 	    max_depth(ep->b) + (size_t)ep->o->toc_depth);
 	prop(m, "content", depth);
-	m = child(head, NULL, "meta", NULL);
+	m = xhtml_elem_ns(head, NULL, "meta", NULL);
 	prop(m, "name", "dtb:totalPageCount");
 	prop(m, "content", "0");
-	m = child(head, NULL, "meta", NULL);
+	m = xhtml_elem_ns(head, NULL, "meta", NULL);
 	prop(m, "name", "dtb:maxPageNumber");
 	prop(m, "content", "0");
 	manifest_item(ep, "ncx", "toc.ncx", "application/x-dtbncx+xml", NULL);
@@ -893,8 +896,8 @@ add_container(struct ep *ep)
 	xmlDocSetRootElement(doc, root);
 	xmlSetNs(root, xmlNewNs(root, BAD_CAST OCF_NS, NULL));
 	prop(root, "version", "1.0");
-	files = child(root, NULL, "rootfiles", NULL);
-	f = child(files, NULL, "rootfile", NULL);
+	files = xhtml_elem_ns(root, NULL, "rootfiles", NULL);
+	f = xhtml_elem_ns(files, NULL, "rootfile", NULL);
 	prop(f, "full-path", "EPUB/package.opf");
 	prop(f, "media-type", "application/oebps-package+xml");
 	add_xml(ep, "META-INF/container.xml", doc, 1);
@@ -1081,28 +1084,19 @@ add_chapters(struct ep *ep)
 static void
 add_guide(struct ep *ep, const char *first)
 {
+	struct landmark	 marks[8];
 	xmlNodePtr	 guide, r;
+	size_t		 i, n;
 
-	guide = child(xmlDocGetRootElement(ep->opf), NULL, "guide", NULL);
-	if (ep->has_cover) {
-		r = child(guide, NULL, "reference", NULL);
-		prop(r, "type", "cover");
-		prop(r, "title", "Cover");
-		prop(r, "href", "cover.xhtml");
-	}
-	r = child(guide, NULL, "reference", NULL);
-	prop(r, "type", "toc");
-	prop(r, "title", "Contents");
-	prop(r, "href", "nav.xhtml");
-	r = child(guide, NULL, "reference", NULL);
-	prop(r, "type", "text");
-	prop(r, "title", "Start of Content");
-	prop(r, "href", first);
-	if (has_index(ep)) {
-		r = child(guide, NULL, "reference", NULL);
-		prop(r, "type", "index");
-		prop(r, "title", "Index");
-		prop(r, "href", "index.xhtml");
+	guide = xhtml_elem_ns(xmlDocGetRootElement(ep->opf), NULL, "guide", NULL);
+	n = landmarks(ep, first, marks);
+	for (i = 0; i < n; i++) {
+		if (marks[i].guide_type == NULL)
+			continue;	/* EPUB 2 has no title page type */
+		r = xhtml_elem_ns(guide, NULL, "reference", NULL);
+		prop(r, "type", marks[i].guide_type);
+		prop(r, "title", marks[i].title);
+		prop(r, "href", marks[i].href);
 	}
 }
 

@@ -86,16 +86,9 @@ xasprintf(const char *fmt, ...)
 {
 	struct buf	 b = { NULL, 0, 0 };
 	va_list		 ap;
-	int		 n;
 
 	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		oom();
-	buf_grow(&b, (size_t)n + 1);
-	va_start(ap, fmt);
-	vsnprintf(b.ptr, (size_t)n + 1, fmt, ap);
+	buf_vprintf(&b, fmt, ap);	/* allocates even for "" */
 	va_end(ap);
 	return b.ptr;
 }

@@ -36,14 +36,22 @@ struct xr {
 };
 
 xmlNodePtr
-xhtml_elem(xmlNodePtr parent, const char *name, const char *text)
+xhtml_elem_ns(xmlNodePtr parent, xmlNsPtr ns, const char *name,
+    const char *text)
 {
 	xmlNodePtr	 el;
 
-	el = xmlNewChild(parent, NULL, BAD_CAST name, NULL);
+	/* Text as a node of its own: xmlNewChild would parse entities. */
+	el = xmlNewChild(parent, ns, BAD_CAST name, NULL);
 	if (text != NULL)
 		xmlAddChild(el, xmlNewText(BAD_CAST text));
 	return el;
+}
+
+xmlNodePtr
+xhtml_elem(xmlNodePtr parent, const char *name, const char *text)
+{
+	return xhtml_elem_ns(parent, NULL, name, text);
 }
 
 void

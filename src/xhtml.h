@@ -42,9 +42,14 @@ xmlDocPtr	xhtml_document(const struct book *, const struct doc *,
 		    const char *css, int flags, const char *epub_type,
 		    const char *role);
 
-/* Helpers shared with the EPUB writer (borrowed parent, new child). */
+/*
+ * Helpers shared with the EPUB writer (borrowed parent, new child): an
+ * element (in namespace ns, or the parent's) holding text, if any.
+ */
 xmlNodePtr	xhtml_elem(xmlNodePtr parent, const char *name,
 		    const char *text);
+xmlNodePtr	xhtml_elem_ns(xmlNodePtr parent, xmlNsPtr ns,
+		    const char *name, const char *text);
 void		xhtml_nl(xmlNodePtr parent);
 /* The EPUB's name of a figure (a diagram block) of d; caller frees. */
 char		*xhtml_figure_name(const struct doc *, const struct codeinfo *);
