@@ -973,7 +973,7 @@ def valgrind_clean():
         for args in (["epub", "-o", tmp + "/b.epub", book],
                      ["man", "-o", tmp + "/man", book],
                      ["examples", "-o", tmp + "/ex", book],
-                     ["render", "-t", "xhtml", "tests/golden/html.md"],
+                     ["render", "-t", "xhtml", "tests/golden/html-block.md"],
                      ["render", "-t", "man", "tests/golden/escapes.md"]):
             r = run(["valgrind", "-q", "--leak-check=full",
                      "--errors-for-leak-kinds=definite,indirect",
