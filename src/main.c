@@ -62,6 +62,7 @@ usage(FILE *f)
 "                     [--depfile FILE [--deptarget T]] -o OUTDIR INDEX.md\n"
 "       guidebook render -t xhtml|man [--strict] [FILE.md]\n"
 "       guidebook examples [--strict] [-j N] -o OUTDIR INDEX.md\n"
+"       guidebook list [--strict] INDEX.md\n"
 "       guidebook --help | --version\n", f);
 }
 
@@ -81,6 +82,8 @@ help(void)
 "  render     turn one Markdown document (standard input if none)\n"
 "             into XHTML or man(7) on standard output\n"
 "  examples   write the book's code examples and examples.tsv to OUTDIR\n"
+"  list       print the index and its chapter files, one a line, as\n"
+"             guidebook reads them (for make(1) and scripts)\n"
 "\n"
 "options:\n"
 "  -o, --output PATH    output file (epub) or directory (man, examples)\n"
@@ -146,7 +149,8 @@ misplaced(const struct opts *o, const char *cmd)
 		return "--no-index";
 	if (o->depfile && !epub && !man)
 		return "--depfile";
-	if (o->jobs && strcmp(cmd, "render") == 0)
+	if (o->jobs && (strcmp(cmd, "render") == 0 ||
+	    strcmp(cmd, "list") == 0))
 		return "--jobs";
 	if (o->toc_depth_set && !epub)
 		return "--toc-depth";
@@ -380,6 +384,23 @@ cmd_man(struct book *b, const struct opts *o)
 	return rc;
 }
 
+/* The index and the chapters, one path a line, as they were opened. */
+static int
+cmd_list(const struct book *b)
+{
+	size_t	 i;
+
+	puts(b->index.path);
+	for (i = 0; i < b->nchapters; i++)
+		puts(b->chapters[i].path);
+	if (fflush(stdout) == EOF || ferror(stdout)) {
+		diag_error("<stdout>", 0, 0, "cannot write: %s",
+		    strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
 static int
 cmd_render(struct book *b, const struct opts *o)
 {
@@ -452,7 +473,8 @@ main(int argc, char *argv[])
 		    "first)", argv[1]);
 	cmd = argv[1];
 	if (strcmp(cmd, "epub") != 0 && strcmp(cmd, "man") != 0 &&
-	    strcmp(cmd, "render") != 0 && strcmp(cmd, "examples") != 0) {
+	    strcmp(cmd, "render") != 0 && strcmp(cmd, "examples") != 0 &&
+	    strcmp(cmd, "list") != 0) {
 		return usage_error("unknown command '%s'", cmd);
 	}
 	argc--;
@@ -531,6 +553,10 @@ main(int argc, char *argv[])
 			return usage_error("render needs -t xhtml or -t man "
 			    "and at most one file");
 		}
+	} else if (strcmp(cmd, "list") == 0) {
+		if (argc != 1 || o.output != NULL || o.to != NULL)
+			return usage_error("list needs one index file and no "
+			    "-o");
 	} else if (argc != 1 || o.output == NULL || o.to != NULL) {
 		return usage_error("%s needs -o and one index file", cmd);
 	}
@@ -572,6 +598,8 @@ main(int argc, char *argv[])
 			rc = cmd_man(&b, &o);
 		else if (strcmp(cmd, "render") == 0)
 			rc = cmd_render(&b, &o);
+		else if (strcmp(cmd, "list") == 0)
+			rc = cmd_list(&b);
 		else
 			rc = examples_write(&b, o.output);
 	}

@@ -27,19 +27,10 @@ EPUBCHECK = os.environ.get("EPUBCHECK", "/usr/share/java/epubcheck.jar")
 
 
 def book_files(index, gb=None):
-    """The Markdown files of a book, as guidebook's depfile names them."""
+    """The Markdown files of a book, as `guidebook list` names them."""
     gb = gb or os.path.join(ROOT, "guidebook")
-    with tempfile.TemporaryDirectory() as tmp:
-        dep = os.path.join(tmp, "deps")
-        subprocess.run([gb, "epub", "--depfile", dep, "-o",
-                        os.path.join(tmp, "b.epub"), index],
-                       capture_output=True)
-        with open(dep, encoding="utf-8") as f:
-            text = f.read()
-    first = text.split("\n\n")[0] if "\n\n" in text else text
-    names = [t.strip().rstrip("\\").strip()
-             for t in first.split(":", 1)[1].splitlines()]
-    return [n for n in names if n.endswith((".md", ".markdown"))]
+    r = subprocess.run([gb, "list", index], capture_output=True, text=True)
+    return r.stdout.splitlines()
 
 
 def markdown_texts(index):
