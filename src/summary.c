@@ -397,27 +397,26 @@ man_part(const char *s, size_t n)
 	return p;
 }
 
-/* The book's part of derived names: its man name, short enough. */
+/*
+ * A name cut to at most max bytes after a whole word, a leading "the-"
+ * or "a-" dropped first.  Caller frees.
+ */
 static char *
-book_stem(const char *man)
+short_name(const char *man, size_t max)
 {
-	struct buf	 b = { NULL, 0, 0 };
 	const char	*s;
-	size_t		 words = 1;
 
-	if (strlen(man) <= BOOK_MAN_MAX)
+	if (strlen(man) <= max)
 		return xstrdup(man);
-	for (s = man; *s != '\0'; s++)
-		words += *s == '-';
-	if (words >= 3) {		/* the-rust-programming-language: trpl */
-		for (s = man; *s != '\0'; s++)
-			if (s == man || s[-1] == '-')
-				buf_putc(&b, *s);
-		return buf_take(&b);
-	}
-	for (s = man + BOOK_MAN_MAX; s > man && *s != '-'; s--)
+	if (strncmp(man, "the-", 4) == 0)
+		man += 4;
+	else if (strncmp(man, "a-", 2) == 0)
+		man += 2;
+	if (strlen(man) <= max)
+		return xstrdup(man);
+	for (s = man + max; s > man && *s != '-'; s--)
 		;
-	return xstrndup(man, s > man ? (size_t)(s - man) : BOOK_MAN_MAX);
+	return xstrndup(man, s > man ? (size_t)(s - man) : max);
 }
 
 static int
@@ -555,9 +554,9 @@ book_defaults(struct book *b)
 		b->language = xstrdup("en");
 	if (b->index.man == NULL) {
 		slug = slugify(b->title);
-		b->index.man = man_name_ok(slug) == 0 ? slug : xstrdup("book");
-		if (b->index.man != slug)
-			free(slug);
+		b->index.man = man_name_ok(slug) == 0 ?
+		    short_name(slug, MAN_MAX) : xstrdup("book");
+		free(slug);
 	}
 	if (b->index.description == NULL)
 		b->index.description = xstrdup(b->subtitle ? b->subtitle :
@@ -574,7 +573,7 @@ book_defaults(struct book *b)
 		b->date = xstrdup(date);
 	}
 	b->index.xhtml = xstrdup("contents.xhtml");
-	book = book_stem(b->index.man);
+	book = short_name(b->index.man, BOOK_MAN_MAX);
 	for (i = 0; i < b->nchapters; i++) {
 		d = &b->chapters[i];
 		if (d->title == NULL && d->front_title != NULL)

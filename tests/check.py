@@ -964,6 +964,37 @@ def python_names_only_in_python_books():
 
 
 @test
+def man_names_fit():
+    """Derived page names are unique and short, and every page's header
+    line (NAME(7), the manual, NAME(7)) fits 78 columns whole."""
+    with tempfile.TemporaryDirectory() as tmp:
+        chapters = {"a/README.md": "# A\n", "b/README.md": "# B\n",
+                    "a/getting-started-with-the-long-named-thing.md":
+                    "# Long\n", "b/alias.md": "# Alias one\n",
+                    "c/alias.md": "# Alias two\n"}
+        index = small_book(tmp, chapters, index_extra="")
+        with open(index, "r+") as f:
+            text = f.read()
+            f.seek(0)
+            f.write("---\ntitle: The Very Long Name Of A Documentation "
+                    "Set For Everyone\n---\n" + text)
+        run([GB, "epub", "--strict", "-o", tmp + "/b.epub", index], check=0)
+        run([GB, "man", "--strict", "-o", tmp + "/man", index], check=0)
+        pages = sorted(os.listdir(os.path.join(tmp, "man", "man7")))
+        if len(pages) != 6 or any(len(p) - 2 > 28 for p in pages):
+            raise Fail("page names: %s" % pages)
+        for p in pages:
+            r = run(["groff", "-t", "-man", "-Tascii", "-P-cbou",
+                     os.path.join(tmp, "man", "man7", p)], check=0)
+            head = r.stdout.decode().splitlines()[0]
+            name = p[:-2].upper() + "(7)"
+            if len(head) > 80 or not head.startswith(name) or \
+                    not head.endswith(name):
+                raise Fail("%s: header %r" % (p, head))
+        return ", ".join(p[:-2] for p in pages)
+
+
+@test
 def valgrind_clean():
     """valgrind --leak-check=full finds nothing over the test book."""
     if shutil.which("valgrind") is None:
