@@ -106,7 +106,7 @@ help(void)
 	    stdout);
 }
 
-/* A usage error: tagged like every diagnostic, then the usage. */
+/* A usage error: tagged like every diagnostic, then where help is. */
 static int
 usage_error(const char *fmt, ...)
 {
@@ -116,8 +116,8 @@ usage_error(const char *fmt, ...)
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
-	usage(stderr);
+	fputs("\n" PROGNAME ": see guidebook --help, or guidebook(1)\n",
+	    stderr);
 	return EXIT_USAGE;
 }
 
@@ -466,8 +466,10 @@ main(int argc, char *argv[])
 		puts("guidebook " GUIDEBOOK_VERSION);
 		return 0;
 	}
-	if (argc < 2)
-		return usage_error("no command");
+	if (argc < 2) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
 	if (argv[1][0] == '-')
 		return usage_error("unknown option '%s' (a command comes "
 		    "first)", argv[1]);
