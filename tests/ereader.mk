@@ -67,7 +67,6 @@ check-a11y: $(EPUB) $(ER_TESTBOOK) $(ER_NODE_STAMP)
 
 check-render: $(EPUB) $(ER_TESTBOOK) $(ER_NODE_STAMP)
 	$(PYTHON) tests/css-lint.py $(ER_CSS)
-	rm -rf dist/screenshots
 	$(ER_ENV) $(NODE) tests/render.js -o dist/screenshots \
 	    $(EPUB) $(ER_TESTBOOK)
 

@@ -462,8 +462,10 @@ async function checkBook(browser, epub, shotdir, report) {
       const page = await ctx.newPage();
       page.setDefaultTimeout(120000);
       const dir = path.join(shotdir, book, mode.name);
-      if (mode.shots !== 'none')
+      if (mode.shots !== 'none') {
+        fs.rmSync(dir, { recursive: true, force: true });
         fs.mkdirSync(dir, { recursive: true });
+      }
       for (let i = 0; i < docs.length; i++) {
         const d = docs[i];
         await page.goto(pathToFileURL(d.file).href, { waitUntil: 'load' });
