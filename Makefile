@@ -198,6 +198,7 @@ deps:
 	    python3 libxml2-utils mandoc groff man-db epubcheck \
 	    clang libclang-rt-dev valgrind iproute2 util-linux \
 	    chromium fonts-dejavu-core fonts-liberation librsvg2-bin \
+	    calibre poppler-utils \
 	    dpkg-dev debhelper lintian rpm fakeroot \
 	    hyperfine gnuplot-nox pandoc lowdown cmark time
 

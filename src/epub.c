@@ -31,7 +31,8 @@
  * Used when the book names no stylesheet.  word-wrap (the old name) comes
  * before overflow-wrap, which it would otherwise override; "monospace,
  * monospace" stops WebKit and Blink shrinking code below the reader's
- * size.
+ * size.  Code lines hang and mark their continuations as in
+ * styles/pyinternals.css, whose comment says how.
  */
 static const char default_css[] =
 "body { margin: 0 0.5em; line-height: 1.4; word-wrap: break-word; "
@@ -40,6 +41,27 @@ static const char default_css[] =
 "pre { white-space: pre-wrap; word-wrap: break-word; "
 "overflow-wrap: anywhere; font-size: 0.85em; margin: 0.8em 0 0.8em 1em; }\n"
 "pre.output { border-left: 0.2em solid; padding-left: 0.6em; }\n"
+"pre .line { display: block; position: relative; padding-left: 1.2em; "
+"text-indent: -1.2em; }\n"
+"pre .i2 { padding-left: 2.4em; text-indent: -2.4em; }\n"
+"pre .i4 { padding-left: 3.6em; text-indent: -3.6em; }\n"
+"pre .i6 { padding-left: 4.8em; text-indent: -4.8em; }\n"
+"pre .i8 { padding-left: 6em; text-indent: -6em; }\n"
+"pre .i10 { padding-left: 7.2em; text-indent: -7.2em; }\n"
+"pre .i12 { padding-left: 8.4em; text-indent: -8.4em; }\n"
+"pre .i14 { padding-left: 9.6em; text-indent: -9.6em; }\n"
+"pre .i16 { padding-left: 10.8em; text-indent: -10.8em; }\n"
+"pre .line:after { content: none; content: \"\" / \"\"; position: absolute; "
+"top: 1.45em; bottom: 0.25em; left: 0.45em; border-left: 0.12em solid; }\n"
+"pre .i2:after { left: 1.65em; }\n"
+"pre .i4:after { left: 2.85em; }\n"
+"pre .i6:after { left: 4.05em; }\n"
+"pre .i8:after { left: 5.25em; }\n"
+"pre .i10:after { left: 6.45em; }\n"
+"pre .i12:after { left: 7.65em; }\n"
+"pre .i14:after { left: 8.85em; }\n"
+"pre .i16:after { left: 10.05em; }\n"
+"pre .lead { white-space: pre; }\n"
 "code, pre { font-family: monospace, monospace; }\n"
 "blockquote { margin: 0.8em 1.5em; }\n"
 "table { border-collapse: collapse; max-width: 100%; }\n"

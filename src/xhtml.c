@@ -371,19 +371,127 @@ html_inline(struct xr *r, cmark_node *n)
 	}
 }
 
-/* highlight() callback: a span with a class, or plain text. */
+/*
+ * Code is set one line to an element: <span class="line iN"> holds a
+ * line and its newline, so that the stylesheet can hang each line (a
+ * wrapped part continues past the line's own indentation, beside a
+ * mark) while the block's text stays the source, byte for byte.  N is
+ * the line's indentation in columns (a console prompt counts), rounded
+ * up to even and at most CODE_HANG_MAX.  Highlighted runs that cross a
+ * newline (a triple-quoted string) are split, each line holding its own
+ * spans.  A line's indentation and its first character go in a <span
+ * class="lead">, which the stylesheet keeps from wrapping: a break just
+ * after the indentation would leave the line's first row empty.
+ */
+#define CODE_HANG_MAX	16
+
+struct lines {
+	xmlNodePtr	 code;		/* the code element (borrowed) */
+	xmlNodePtr	 line;		/* the open line, or NULL */
+	xmlNodePtr	 lead;		/* the open lead, or NULL */
+	const char	*text;		/* the block's text (borrowed) */
+	size_t		 len;
+	size_t		 lead_end;	/* offset in text where the lead ends */
+	int		 pycon;		/* prompts count as indentation */
+};
+
+/*
+ * The indentation of the line at s (n bytes to the end of the text):
+ * its width in columns, and in *bytes its length.
+ */
+static size_t
+line_indent(const char *s, size_t n, int pycon, size_t *bytes)
+{
+	size_t	 i = 0, cols = 0;
+
+	if (pycon && n >= 3 && (memcmp(s, ">>>", 3) == 0 ||
+	    memcmp(s, "...", 3) == 0) && (n == 3 || s[3] == ' ' ||
+	    s[3] == '\n')) {
+		i = cols = n > 3 && s[3] == ' ' ? 4 : 3;
+	}
+	for (; i < n && (s[i] == ' ' || s[i] == '\t'); i++)
+		cols = s[i] == ' ' ? cols + 1 : (cols / 8 + 1) * 8;
+	*bytes = i;
+	return cols;
+}
+
+/* Open the line that starts at offset off of the text. */
+static void
+open_line(struct lines *L, size_t off)
+{
+	const char	*s = L->text + off;
+	size_t		 n = L->len - off, bytes, cols, first;
+	char		*cls;
+
+	cols = line_indent(s, n, L->pycon, &bytes);
+	if (bytes == n || s[bytes] == '\n' || s[bytes] == '\r')
+		cols = 0;		/* blank: nothing to hang */
+	L->line = xmlNewChild(L->code, NULL, BAD_CAST "span", NULL);
+	if (cols == 0)
+		xmlSetProp(L->line, BAD_CAST "class", BAD_CAST "line");
+	else {
+		cls = xasprintf("line i%zu", cols > CODE_HANG_MAX ?
+		    (size_t)CODE_HANG_MAX : (cols + 1) / 2 * 2);
+		xmlSetProp(L->line, BAD_CAST "class", BAD_CAST cls);
+		free(cls);
+	}
+	L->lead = NULL;
+	if (cols == 0 || cols > CODE_HANG_MAX)
+		return;
+	(void)utf8_decode(s + bytes, n - bytes, &first);
+	L->lead = xmlNewChild(L->line, NULL, BAD_CAST "span", NULL);
+	xmlSetProp(L->lead, BAD_CAST "class", BAD_CAST "lead");
+	L->lead_end = off + bytes + first;
+}
+
+/* A run of text, in a span when it has a class. */
+static void
+add_run(xmlNodePtr parent, const char *cls, const char *s, size_t len)
+{
+	xmlNodePtr	 span;
+
+	if (len == 0)
+		return;
+	if (cls == NULL) {
+		xmlAddChild(parent, xmlNewTextLen(BAD_CAST s, (int)len));
+		return;
+	}
+	span = xmlNewChild(parent, NULL, BAD_CAST "span", NULL);
+	xmlSetProp(span, BAD_CAST "class", BAD_CAST cls);
+	xmlAddChild(span, xmlNewTextLen(BAD_CAST s, (int)len));
+}
+
+/*
+ * highlight() callback, and the writer of plain blocks: a run of the
+ * text (s points into it), split at line ends and where a lead ends.
+ */
 static void
 emit_span(void *arg, const char *cls, const char *s, size_t len)
 {
-	xmlNodePtr	 code = arg, span;
+	struct lines	*L = arg;
+	const char	*nl;
+	size_t		 off, n;
 
-	if (cls == NULL) {
-		xmlAddChild(code, xmlNewTextLen(BAD_CAST s, (int)len));
-		return;
+	while (len > 0) {
+		off = (size_t)(s - L->text);
+		if (L->line == NULL)
+			open_line(L, off);
+		nl = memchr(s, '\n', len);
+		n = nl != NULL ? (size_t)(nl - s) : len;
+		if (L->lead != NULL && off + n >= L->lead_end)
+			n = L->lead_end - off;
+		add_run(L->lead != NULL ? L->lead : L->line, cls, s, n);
+		s += n;
+		len -= n;
+		if (L->lead != NULL && off + n == L->lead_end)
+			L->lead = NULL;
+		if (len > 0 && *s == '\n') {
+			xmlAddChild(L->line, xmlNewTextLen(BAD_CAST s, 1));
+			L->line = L->lead = NULL;
+			s++;
+			len--;
+		}
 	}
-	span = xmlNewChild(code, NULL, BAD_CAST "span", NULL);
-	xmlSetProp(span, BAD_CAST "class", BAD_CAST cls);
-	xmlAddChild(span, xmlNewTextLen(BAD_CAST s, (int)len));
 }
 
 char *
@@ -458,6 +566,7 @@ code_block(struct xr *r, cmark_node *node)
 {
 	const struct codeinfo	*ci = node_code(node);
 	const char		*lit = cmark_node_get_literal(node);
+	struct lines		 L;
 	xmlNodePtr		 pre, code, p;
 	char			*c;
 
@@ -470,20 +579,27 @@ code_block(struct xr *r, cmark_node *node)
 		xmlSetProp(p, BAD_CAST "class", BAD_CAST "label");
 		xhtml_nl(r->cur);
 	}
+	if (lit == NULL)
+		lit = "";
 	pre = xhtml_elem(r->cur, "pre", NULL);
 	code = xhtml_elem(pre, "code", NULL);
+	memset(&L, 0, sizeof(L));
+	L.code = code;
+	L.text = lit;
+	L.len = strlen(lit);
 	switch (ci ? ci->kind : CODE_TEXT) {
 	case CODE_OUTPUT:
 		xmlSetProp(pre, BAD_CAST "class", BAD_CAST "output");
-		xmlAddChild(code, xmlNewText(BAD_CAST lit));
+		emit_span(&L, NULL, lit, L.len);
 		break;
 	case CODE_PYTHON:
 		xmlSetProp(pre, BAD_CAST "class", BAD_CAST "code python");
-		highlight(lit, strlen(lit), 0, emit_span, code);
+		highlight(lit, L.len, 0, emit_span, &L);
 		break;
 	case CODE_PYCON:
 		xmlSetProp(pre, BAD_CAST "class", BAD_CAST "pycon");
-		highlight(lit, strlen(lit), 1, emit_span, code);
+		L.pycon = 1;
+		highlight(lit, L.len, 1, emit_span, &L);
 		break;
 	default:
 		xmlSetProp(pre, BAD_CAST "class", BAD_CAST "code");
@@ -492,9 +608,11 @@ code_block(struct xr *r, cmark_node *node)
 			xmlSetProp(code, BAD_CAST "class", BAD_CAST c);
 			free(c);
 		}
-		xmlAddChild(code, xmlNewText(BAD_CAST lit));
+		emit_span(&L, NULL, lit, L.len);
 		break;
 	}
+	if (L.len == 0)			/* <code></code>, not <code/> */
+		xmlAddChild(code, xmlNewText(BAD_CAST ""));
 	xhtml_nl(r->cur);
 }
 

@@ -247,6 +247,80 @@ def real_book_validators():
     lint_man(mandir)
 
 
+def cmark_code_blocks(markdown):
+    """The text of each code block of a Markdown document as libcmark
+    (not guidebook) reads it: (language, text) pairs, in order."""
+    import ctypes
+    import ctypes.util
+    lib = ctypes.CDLL(ctypes.util.find_library("cmark") or "libcmark.so")
+    libc = ctypes.CDLL(None)
+    lib.cmark_markdown_to_html.restype = ctypes.c_void_p
+    lib.cmark_markdown_to_html.argtypes = [ctypes.c_char_p, ctypes.c_size_t,
+                                           ctypes.c_int]
+    libc.free.argtypes = [ctypes.c_void_p]
+    data = markdown.encode("utf-8")
+    p = lib.cmark_markdown_to_html(data, len(data), 0)
+    try:
+        out = ctypes.string_at(p).decode("utf-8")
+    finally:
+        libc.free(p)
+    return [(m.group(1) or "", html.unescape(m.group(2))) for m in
+            re.finditer(r'<pre><code(?: class="language-([^"]*)")?>(.*?)'
+                        r'</code></pre>', out, re.S)]
+
+
+@test
+def code_lines_keep_source():
+    """Each code block of the book is set one line to an element, and
+    its text is still the source, byte for byte (as libcmark reads the
+    guides): what a reader copies is what the guide says."""
+    import xml.etree.ElementTree as ET
+    xns = "{http://www.w3.org/1999/xhtml}"
+    with open(os.path.join(ROOT, "guides", "README.md"),
+              encoding="utf-8") as f:
+        chapters = re.findall(r"^\s*[-*+] \[[^]]*\]\(([^)#]+\.md)", f.read(),
+                              re.M)
+    epub = os.path.join(ROOT, "dist", "pyinternals.epub")
+    problems, blocks = [], 0
+    with zipfile.ZipFile(epub) as z:
+        for ch in chapters:
+            with open(os.path.join(ROOT, "guides", ch), encoding="utf-8") as f:
+                want = [t for lang, t in cmark_code_blocks(f.read())
+                        if lang != "diagram"]
+            page = "EPUB/" + os.path.basename(ch)[:-3] + ".xhtml"
+            root = ET.fromstring(z.read(page))
+            got = []
+            for pre in root.iter(xns + "pre"):
+                code = pre.find(xns + "code")
+                lines = list(code)
+                if code.text or any(
+                        el.tag != xns + "span" or el.get("class", "").split()
+                        [:1] != ["line"] or el.tail for el in lines):
+                    problems.append("%s: a block with text outside its "
+                                    "line elements" % page)
+                for el in lines:
+                    t = "".join(el.itertext())
+                    if t.find("\n") != len(t) - 1:
+                        problems.append("%s: a line element holding %r" %
+                                        (page, t[:60]))
+                got.append("".join(pre.itertext()))
+            blocks += len(got)
+            if got != want:
+                bad = next((i for i, (a, b) in enumerate(zip(got, want))
+                            if a != b), min(len(got), len(want)))
+                problems.append("%s: %d blocks, %d in the source; block %d "
+                                "differs:\n%s" % (
+                                    page, len(got), len(want), bad + 1,
+                                    diff(want[bad] if bad < len(want) else "",
+                                         got[bad] if bad < len(got) else "",
+                                         page)))
+    if problems:
+        raise Fail("\n".join(problems[:20]))
+    if blocks < 100:
+        raise Fail("only %d code blocks checked" % blocks)
+    return "%d blocks" % blocks
+
+
 @test
 def real_book_pages_complete():
     """Every chapter of the index has its page and its aliases."""

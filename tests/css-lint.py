@@ -31,7 +31,7 @@ DECLARATION_RULES = [
      "flexbox and grid are not for e-readers"),
     (r"(?:flex|grid)(?:-.*)?|gap|order|align-(?:items|content|self)|"
      r"justify-.*|place-.*", None, "flexbox and grid are not for e-readers"),
-    (r"position", r"\b(?:fixed|sticky|absolute)\b",
+    (r"position", r"\b(?:fixed|sticky)\b",
      "positioning breaks paginated readers"),
     (r"columns|column-.*", None, "columns fight the reader's pagination"),
     (r"overflow(?:-[xy])?", r"\b(?:hidden|scroll|auto|clip)\b",
@@ -51,6 +51,18 @@ DECLARATION_RULES = [
 ]
 ROOT_SELECTOR = re.compile(r"^(?:html|body|:root|\*)$")
 
+# Absolute positioning only for an empty box drawn inside its element (a
+# mark or a rule made of borders): no text can end up out of the flow.
+PSEUDO = re.compile(r":(?:before|after)$")
+EMPTY_CONTENT = re.compile(r'^(?:none|""(?:\s*/\s*"")?)$')
+
+# One exception each, to one rule in one place, and why.
+ALLOWED = {
+    ("pre .lead", "white-space"):
+        "a code line's indentation and first character: 17 columns at "
+        "most (guidebook's CODE_HANG_MAX + 1), kept on one row",
+}
+
 
 def strip_comments(text):
     """Comments out, newlines kept so line numbers stay right."""
@@ -64,6 +76,11 @@ def strip_comments(text):
 def check_rule(selector, body, at, name, lineno):
     """Findings for one rule; at is the offset of its body."""
     out = []
+    decls = [d.split(":", 1) for d in body.split(";") if ":" in d]
+    contents = [" ".join(v.split()) for p, v in decls
+                if p.strip().lower() == "content"]
+    empty_box = bool(PSEUDO.search(selector)) and bool(contents) and all(
+        EMPTY_CONTENT.match(c) for c in contents)
     if not selector:
         out.append("%s:%d: rule without a selector" % (name, lineno(at)))
     if VENDOR.search(" " + selector):
@@ -102,7 +119,14 @@ def check_rule(selector, body, at, name, lineno):
                 not prop_l.startswith("background") and prop_l != "color":
             out.append("%s:%d: a colour in %s: borders and text take "
                        "the reader's colour" % (name, here, prop))
+        if prop_l == "position" and re.search(r"\babsolute\b", value,
+                                               re.I) and not empty_box:
+            out.append("%s:%d: %s: %s (positioning breaks paginated "
+                       "readers; only an empty :before or :after box may "
+                       "be placed)" % (name, here, prop, value))
         for pp, vp, msg in DECLARATION_RULES:
+            if (selector, prop_l) in ALLOWED:
+                continue
             if re.fullmatch(pp, prop_l) and (
                     vp is None or re.search(vp, value, re.I)):
                 out.append("%s:%d: %s: %s (%s)" %
@@ -193,8 +217,9 @@ pre { white-space: pre; overflow-x: auto; }
 .m { width: 10px; }
 .n { margin 0; }
 .o { margin: 0; }}
+.p:after { content: "1"; position: absolute; }
 """
-BAD_COUNT = 24
+BAD_COUNT = 25
 GOOD = """\
 /* comment: { px } */
 body { margin: 0 0.4em; line-height: 1.45; }
@@ -203,6 +228,7 @@ a { color: inherit; }
 .x::before { content: "Output #1"; }
 code { font-family: monospace, monospace; border: 0.1em solid; }
 img { max-height: 100%; max-height: 97vh; }
+.y:after { content: none; content: "" / ""; position: absolute; }
 """
 
 

@@ -11,9 +11,16 @@
 #                       anything wider than the screen; screenshots in
 #                       dist/screenshots/
 #   make check-ereader  both checks
+#   make check-calibre  a second engine: both books through Calibre to
+#                       AZW3 (its log must be clean) and to PDF at 90x120
+#                       mm and at a phone's size: fails on wrapped code
+#                       that continues at the left edge, text outside a
+#                       page's box or a cut figure; PDFs and logs in
+#                       build/ereader/calibre/, PNGs in dist/screenshots/
 #
 # Needs node and npm, Debian's chromium (and librsvg2-bin and
-# fonts-dejavu-core for the cover).  Ace and render.js start chromium
+# fonts-dejavu-core for the cover); check-calibre needs Debian's calibre
+# and poppler-utils.  Ace and render.js start chromium
 # through tests/chromium.sh, headless and off the network; puppeteer
 # never downloads a browser of its own.
 
@@ -60,10 +67,13 @@ check-a11y: $(EPUB) $(ER_TESTBOOK) $(ER_NODE_STAMP)
 
 check-render: $(EPUB) $(ER_TESTBOOK) $(ER_NODE_STAMP)
 	$(PYTHON) tests/css-lint.py $(ER_CSS)
-	rm -rf dist/screenshots
 	$(ER_ENV) $(NODE) tests/render.js -o dist/screenshots \
 	    $(EPUB) $(ER_TESTBOOK)
 
 check-ereader: check-a11y check-render
 
-.PHONY: cover node-deps check-a11y check-render check-ereader
+check-calibre: $(EPUB) $(ER_TESTBOOK)
+	$(PYTHON) tests/calibre.py -o dist/screenshots -w $(ER_DIR)/calibre \
+	    $(EPUB) $(ER_TESTBOOK)
+
+.PHONY: cover node-deps check-a11y check-render check-ereader check-calibre
