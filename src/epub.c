@@ -264,8 +264,7 @@ opf_start(struct ep *ep)
 		snprintf(id, sizeof(id), "creator-%zu", i + 1);
 		el = child(ep->meta, ep->dc, "creator", b->authors[i]);
 		prop(el, "id", id);
-		memmove(id + 1, id, strlen(id) + 1);
-		id[0] = '#';
+		snprintf(id, sizeof(id), "#creator-%zu", i + 1);
 		el = child(ep->meta, NULL, "meta", "aut");
 		prop(el, "refines", id);
 		prop(el, "property", "role");
