@@ -4,7 +4,7 @@
 #   make check           run every test; ends with "N passed, N failed"
 #   make examples        run the guides' Python examples alone
 #   make install         PREFIX, DESTDIR, BINDIR, MANDIR, DOCDIR honoured
-#   make deps            install the build and test dependencies (root)
+#   make deps            install the build and test dependencies
 #
 # CC, CFLAGS, CPPFLAGS, LDFLAGS and LDLIBS come from the environment or
 # the command line; the libraries' flags come from pkg-config and are
@@ -204,15 +204,12 @@ check: all build/fortify/guidebook \
 clean:
 	rm -rf build dist guidebook
 
+# What make check uses, from the one list in tests/deps.sh (the README's
+# first command runs it too); DEPS names extra groups: ereader,
+# packages, distros, bench.
+DEPS	?=
 deps:
-	apt-get update
-	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-	    build-essential pkg-config libcmark-dev libxml2-dev libzip-dev \
-	    python3 libxml2-utils mandoc groff man-db epubcheck \
-	    clang libclang-rt-dev valgrind iproute2 util-linux \
-	    chromium fonts-dejavu-core fonts-liberation librsvg2-bin \
-	    dpkg-dev debhelper lintian rpm fakeroot \
-	    hyperfine gnuplot-nox pandoc lowdown cmark time
+	sh tests/deps.sh $(DEPS)
 
 # Installation, for packagers: the documents and the compiler can be
 # installed apart (split packages); uninstall removes exactly the files
