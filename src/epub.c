@@ -1223,7 +1223,9 @@ zip_entries(struct ep *ep, char **out, size_t *outlen)
 			fs = raw_source(za, &pk[i]);
 		if (fs == NULL)
 			goto zfail;
-		idx = zip_file_add(za, ep->e[i].name, fs, ZIP_FL_ENC_UTF_8);
+		/* GUESS: the UTF-8 flag only on non-ASCII names, as every
+		 * libzip writes it (1.11 flags ASCII names given ENC_UTF_8). */
+		idx = zip_file_add(za, ep->e[i].name, fs, ZIP_FL_ENC_GUESS);
 		if (idx < 0) {
 			zip_source_free(fs);
 			goto zfail;
