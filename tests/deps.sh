@@ -17,7 +17,7 @@
 # warning, and make check skips the tests that need it.
 set -eu
 
-build="build-essential pkg-config libcmark-dev libxml2-dev libzip-dev"
+build="build-essential pkgconf libcmark-dev libxml2-dev libzip-dev"
 check="python3 libxml2-utils mandoc groff man-db epubcheck valgrind
 	iproute2 util-linux clang libclang-rt-dev"
 ereader="chromium fonts-dejavu-core fonts-liberation librsvg2-bin"
