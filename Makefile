@@ -276,6 +276,28 @@ distcheck: $(TARBALL)
 check-packages: $(TARBALL)
 	sh tests/packages.sh $(TARBALL)
 
+# Debian's releases, each from scratch (tests/distros.py; root and
+# Debian's archive).  check-distros builds the source and binary packages
+# of the tarball in clean chroots with only the Build-Depends, Debian's
+# flags and the tests on, runs lintian, installs the packages and tries
+# man, apropos and guidebook; the book must come out byte-identical on
+# every release.  check-readme types the README's two commands into
+# pristine minbase chroots.  DISTROS_CACHE keeps the chroots (default
+# /var/cache/pyinternals/distros when writable, else build/distros-cache);
+# DISTROS_SEED holds pristine minbase chroots to copy rather than
+# debootstrap (empty: always debootstrap); DISTROS_JOBS suites at once.
+DISTROS		?= bookworm trixie sid
+DISTROS_SEED	?= /var/cache/pyinternals/base
+DISTROS_JOBS	?= 1
+DISTROS_ARGS	 = -j $(DISTROS_JOBS) --seed '$(DISTROS_SEED)' \
+		   $(if $(DISTROS_CACHE),--cache '$(DISTROS_CACHE)')
+
+check-distros: $(TARBALL)
+	$(PYTHON) tests/distros.py packages $(DISTROS_ARGS) $(TARBALL) $(DISTROS)
+
+check-readme: $(TARBALL)
+	$(PYTHON) tests/distros.py readme $(DISTROS_ARGS) $(TARBALL) $(DISTROS)
+
 FORCE:
 
 # Benchmarks and e-reader checks live in tests/*.mk.
@@ -283,4 +305,4 @@ FORCE:
 
 .PHONY: all check check-pythons clean deps dist distcheck examples fuzz install \
 	install-bin install-docs uninstall uninstall-bin uninstall-docs FORCE \
-	check-packages
+	check-packages check-distros check-readme
