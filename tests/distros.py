@@ -114,13 +114,12 @@ class Chroots:
         """sh -c script in the chroot root, as root or user, with a clean
         environment; output to the log.  Returns the exit status, or
         raises Failed when check and it is not 0."""
-        e = {"PATH": ROOT_PATH, "HOME": "/root", "LC_ALL": "C.UTF-8"}
-        if env is not None:
-            e = env
+        e = dict(env or {"PATH": ROOT_PATH, "LC_ALL": "C.UTF-8"})
+        e["HOME"] = "/home/" + user if user else e.get("HOME", "/root")
         argv = ["env", "-i"] + ["%s=%s" % kv for kv in sorted(e.items())]
         if user is not None:
             argv = ["setpriv", "--reuid=" + user, "--regid=" + user,
-                    "--init-groups"] + argv + ["HOME=/home/" + user]
+                    "--init-groups"] + argv
         argv += ["sh", "-c", script]
         self.note("%s$ %s" % (user + " " if user else "", script))
         try:
@@ -534,7 +533,8 @@ def main():
         print("0 passed, %d failed" % len(suites))
         return 1
     os.makedirs(LOGS, exist_ok=True)
-    print("check-distros: %s in %s, logs in %s" % (
+    print("check-%s: %s in %s, logs in %s" % (
+        "distros" if args.mode == "packages" else "readme",
         "building the packages" if args.mode == "packages"
         else "the README's commands", args.cache,
         os.path.relpath(LOGS)), file=sys.stderr, flush=True)
