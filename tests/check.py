@@ -951,7 +951,8 @@ def thread_sanitizer():
                 r = run([tsan, cmd, "-j", "4", "-o",
                          os.path.join(tmp, out), index],
                         environ=env(TSAN_OPTIONS="halt_on_error=1:"
-                                    "exitcode=97"))
+                                    "exitcode=97:suppressions=" +
+                                    os.path.join(TESTS, "tsan.supp")))
                 if r.returncode != 0 or b"ThreadSanitizer" in r.stderr:
                     raise Fail("%s %s:\n%s" % (cmd, index,
                                r.stderr.decode()[-3000:]))
