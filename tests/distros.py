@@ -232,6 +232,12 @@ def check_summary(text):
     return s
 
 
+def first_error(text):
+    """": " and the first compiler or make error in text, or ""."""
+    m = re.search(r"^.*\berror: .*$", text, re.M)
+    return ": " + m.group(0).strip() if m else ""
+
+
 def book_hashes(dist):
     """sha256 of the EPUB and of every man page under dist."""
     out = {}
@@ -276,8 +282,12 @@ def build_packages(c, tarball, version, results):
     mark = os.path.getsize(c.log.name)
     status = c.run(work, "cd /build/out/%s && dpkg-buildpackage -us -uc"
                    % srcdir, user=BUILDER, check=False)
-    summary = check_summary(read(c.log.name)[mark:])
-    notes.append("make check " + (summary or "did not finish"))
+    text = read(c.log.name)[mark:]
+    summary = check_summary(text)
+    if status != 0 and summary is None:
+        raise Failed("dpkg-buildpackage exited %d before make check%s (%s)"
+                     % (status, first_error(text), c.log.name))
+    notes.append("make check " + (summary or "did not run"))
     if status != 0:
         problems.append("dpkg-buildpackage exited %d" % status)
         c.say("the build failed; again without the tests, for lintian "
@@ -453,9 +463,14 @@ def readme_suite(suite, args, version):
             for cmd in cmds:
                 c.say("$ " + cmd)
                 mark = os.path.getsize(logpath)
-                c.run(root, "cd %s && %s" % (shlex.quote(src), cmd), env=env,
-                      what=cmd, timeout=5400)
-                summary = check_summary(read(logpath)[mark:]) or summary
+                status = c.run(root, "cd %s && %s" % (shlex.quote(src), cmd),
+                               env=env, timeout=5400, check=False)
+                text = read(logpath)[mark:]
+                summary = check_summary(text) or summary
+                if status != 0:
+                    raise Failed("%s exited %d%s (%s)" % (
+                        cmd, status, "" if summary else first_error(text),
+                        logpath))
         except (Failed, OSError, subprocess.SubprocessError) as e:
             summary = check_summary(read(logpath))
             return suite, False, "failed: %s%s" % (
