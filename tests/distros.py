@@ -538,10 +538,11 @@ def main():
         ap.error("not a release tarball: " + args.tarball)
     version = m.group(1)
     why = cannot_run()
-    if why is None and not os.path.isdir(os.path.join(args.seed or "/-",
-                                                      suites[0])) \
-            and shutil.which("debootstrap") is None:
-        why = "no debootstrap"
+    bootstrap = [s for s in suites if not os.path.exists(
+        os.path.join(args.cache, s, "minbase.done")) and not (
+        args.seed and os.path.isdir(os.path.join(args.seed, s)))]
+    if why is None and bootstrap and shutil.which("debootstrap") is None:
+        why = "no debootstrap (for %s)" % ", ".join(bootstrap)
     if why is not None:
         for s in suites:
             print("%s: failed: %s" % (s, why))
