@@ -4,7 +4,7 @@
 #   make check           run every test; ends with "N passed, N failed"
 #   make examples        run the guides' Python examples alone
 #   make install         PREFIX, DESTDIR, BINDIR, MANDIR, DOCDIR honoured
-#   make deps            install the build and test dependencies (root)
+#   make deps            install the build and test dependencies
 #
 # CC, CFLAGS, CPPFLAGS, LDFLAGS and LDLIBS come from the environment or
 # the command line; the libraries' flags come from pkg-config and are
@@ -141,6 +141,24 @@ build/asan/replay-%: tests/fuzz/fuzz.c $(filter-out build/asan/main.o,$(ASAN_OBJ
 	    $(LDFLAGS) -o $@ tests/fuzz/fuzz.c \
 	    $(filter-out build/asan/main.o,$(ASAN_OBJS)) $(PKG_LIBS) $(LDLIBS)
 
+# The test build with the distribution's own flags, which make check runs
+# under valgrind: packages ship fortified code (__memcpy_chk and friends),
+# not the plain -O2 -g of a developer's build.  Debian's flags come from
+# dpkg-buildflags where it exists (-O2 -D_FORTIFY_SOURCE=2
+# -fstack-protector-strong ...), else the same in substance.
+FORTIFY_CFLAGS	 = $(or $(shell dpkg-buildflags --get CFLAGS 2>/dev/null), \
+		   -O2 -g -fstack-protector-strong -Werror=format-security)
+FORTIFY_CPPFLAGS = $(or $(shell dpkg-buildflags --get CPPFLAGS 2>/dev/null), \
+		   -U_FORTIFY_SOURCE -D_FORTIFY_SOURCE=2)
+FORTIFY_LDFLAGS	 = $(or $(shell dpkg-buildflags --get LDFLAGS 2>/dev/null), \
+		   -Wl,-z,relro)
+
+build/fortify/guidebook: $(SRCS) $(wildcard src/*.h)
+	@mkdir -p build/fortify
+	$(CC) $(STD_CPPFLAGS) $(PKG_CFLAGS) $(FORTIFY_CPPFLAGS) $(STD_CFLAGS) \
+	    $(FORTIFY_CFLAGS) -Werror $(FORTIFY_LDFLAGS) -o $@ $(SRCS) \
+	    $(PKG_LIBS)
+
 # ThreadSanitizer for the EPUB writer's page thread (clang).
 TSAN_CC	?= clang
 build/tsan/guidebook: $(SRCS) $(wildcard src/*.h)
@@ -184,23 +202,31 @@ fuzz: $(FUZZ_MODES:%=build/fuzz/fuzz-%) build/fuzz/seed-epub
 	        build/fuzz/fuzz-$$m.log | tail -3; \
 	done
 
-check: all build/asan/guidebook $(REPLAYS) build/tsan/guidebook \
-	    build/diagram-driver build/asan/diagram-driver
+# The sanitizer builds are made where their compiler can link them (a
+# package build need not have clang); tests/check.py skips a test whose
+# build is missing and says why, or fails it under CHECK_NO_SKIP=1.
+ifneq ($(filter check,$(MAKECMDGOALS)),)
+cc_links = $(shell d=$$(mktemp -d) && printf 'int main(void){return 0;}\n' | \
+	$(1) $(2) -x c -o $$d/a.out - >/dev/null 2>&1 && echo yes; rm -rf $$d)
+ASAN_PROBE = -fsanitize=address,undefined
+HAVE_ASAN := $(call cc_links,$(CC),$(ASAN_PROBE))
+HAVE_TSAN := $(call cc_links,$(TSAN_CC),-fsanitize=thread)
+endif
+
+check: all build/fortify/guidebook build/diagram-driver \
+    $(if $(HAVE_ASAN),build/asan/guidebook $(REPLAYS) build/asan/diagram-driver) \
+    $(if $(HAVE_TSAN),build/tsan/guidebook)
 	$(PYTHON) tests/check.py
 
 clean:
 	rm -rf build dist guidebook
 
+# What make check uses, from the one list in tests/deps.sh (the README's
+# first command runs it too); DEPS names extra groups: ereader,
+# packages, distros, bench.
+DEPS	?=
 deps:
-	apt-get update
-	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-	    build-essential pkg-config libcmark-dev libxml2-dev libzip-dev \
-	    python3 libxml2-utils mandoc groff man-db epubcheck \
-	    clang libclang-rt-dev valgrind iproute2 util-linux \
-	    chromium fonts-dejavu-core fonts-liberation librsvg2-bin \
-	    calibre poppler-utils \
-	    dpkg-dev debhelper lintian rpm fakeroot \
-	    hyperfine gnuplot-nox pandoc lowdown cmark time
+	sh tests/deps.sh $(DEPS)
 
 # Installation, for packagers: the documents and the compiler can be
 # installed apart (split packages); uninstall removes exactly the files
@@ -240,7 +266,7 @@ $(TARBALL): FORCE
 	@test -n "$(SOURCE_DATE_EPOCH)" || \
 	    { echo "make dist: no SOURCE_DATE_EPOCH and no git history"; exit 1; }
 	rm -rf build/dist && mkdir -p build/dist/$(DISTNAME)
-	{ git ls-files 2>/dev/null || cat .dist-files; } | \
+	{ cat .dist-files 2>/dev/null || git ls-files; } | \
 	    grep -v '^\.source-date-epoch$$' > build/dist/files
 	tar -cf - -T build/dist/files | tar -xf - -C build/dist/$(DISTNAME)
 	echo $(SOURCE_DATE_EPOCH) > build/dist/$(DISTNAME)/.source-date-epoch
@@ -267,6 +293,28 @@ distcheck: $(TARBALL)
 check-packages: $(TARBALL)
 	sh tests/packages.sh $(TARBALL)
 
+# Debian's releases, each from scratch (tests/distros.py; root and
+# Debian's archive).  check-distros builds the source and binary packages
+# of the tarball in clean chroots with only the Build-Depends, Debian's
+# flags and the tests on, runs lintian, installs the packages and tries
+# man, apropos and guidebook; the book must come out byte-identical on
+# every release.  check-readme types the README's two commands into
+# pristine minbase chroots.  DISTROS_CACHE keeps the chroots (default
+# /var/cache/pyinternals/distros when writable, else build/distros-cache);
+# DISTROS_SEED holds pristine minbase chroots to copy rather than
+# debootstrap (empty: always debootstrap); DISTROS_JOBS suites at once.
+DISTROS		?= bookworm trixie sid
+DISTROS_SEED	?= /var/cache/pyinternals/base
+DISTROS_JOBS	?= 1
+DISTROS_ARGS	 = -j $(DISTROS_JOBS) --seed '$(DISTROS_SEED)' \
+		   $(if $(DISTROS_CACHE),--cache '$(DISTROS_CACHE)')
+
+check-distros: $(TARBALL)
+	$(PYTHON) tests/distros.py packages $(DISTROS_ARGS) $(TARBALL) $(DISTROS)
+
+check-readme: $(TARBALL)
+	$(PYTHON) tests/distros.py readme $(DISTROS_ARGS) $(TARBALL) $(DISTROS)
+
 FORCE:
 
 # Benchmarks and e-reader checks live in tests/*.mk.
@@ -274,4 +322,4 @@ FORCE:
 
 .PHONY: all check check-pythons clean deps dist distcheck examples fuzz install \
 	install-bin install-docs uninstall uninstall-bin uninstall-docs FORCE \
-	check-packages
+	check-packages check-distros check-readme

@@ -285,8 +285,7 @@ opf_start(struct ep *ep)
 		snprintf(id, sizeof(id), "creator-%zu", i + 1);
 		el = xhtml_elem_ns(ep->meta, ep->dc, "creator", b->authors[i]);
 		prop(el, "id", id);
-		memmove(id + 1, id, strlen(id) + 1);
-		id[0] = '#';
+		snprintf(id, sizeof(id), "#creator-%zu", i + 1);
 		el = xhtml_elem_ns(ep->meta, NULL, "meta", "aut");
 		prop(el, "refines", id);
 		prop(el, "property", "role");
@@ -1422,7 +1421,9 @@ zip_entries(struct ep *ep, char **out, size_t *outlen)
 			fs = raw_source(za, &pk[i]);
 		if (fs == NULL)
 			goto zfail;
-		idx = zip_file_add(za, ep->e[i].name, fs, ZIP_FL_ENC_UTF_8);
+		/* GUESS: the UTF-8 flag only on non-ASCII names, as every
+		 * libzip writes it (1.11 flags ASCII names given ENC_UTF_8). */
+		idx = zip_file_add(za, ep->e[i].name, fs, ZIP_FL_ENC_GUESS);
 		if (idx < 0) {
 			zip_source_free(fs);
 			goto zfail;

@@ -122,7 +122,11 @@ quiet(void *ctx, const char *msg, ...)
 }
 
 static void
+#if LIBXML_VERSION >= 21200
+quiet_structured(void *ctx, const xmlError *err)
+#else
 quiet_structured(void *ctx, xmlErrorPtr err)
+#endif
 {
 	(void)ctx;
 	(void)err;
