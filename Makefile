@@ -39,9 +39,9 @@ ifneq ($(SOURCE_DATE_EPOCH),)
 export SOURCE_DATE_EPOCH
 endif
 
-SRCS	 = src/book.c src/frontmatter.c src/links.c src/summary.c src/epub.c src/examples.c src/highlight.c \
+SRCS	 = src/book.c src/scan.c src/frontmatter.c src/links.c src/summary.c src/epub.c src/examples.c src/highlight.c \
 	   src/main.c src/roff.c src/roff_escape.c src/util.c src/uuid.c \
-	   src/xhtml.c src/index.c src/pool.c src/tree.c src/codeinfo.c \
+	   src/xhtml.c src/bookindex.c src/pool.c src/tree.c src/codeinfo.c \
 	   src/diagram.c src/image.c src/html.c src/table.c src/footnote.c src/gfm.c
 OBJS	 = $(SRCS:src/%.c=build/%.o)
 

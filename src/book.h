@@ -105,7 +105,7 @@ struct doc {
 	size_t		 nsee_also;
 };
 
-struct book_index;
+struct bookindex;
 
 struct part {
 	char		*title;
@@ -117,13 +117,13 @@ struct part {
 struct book {
 	int		 standalone;	/* render mode: one document, no index */
 	char		*dir;		/* directory of the index */
-	struct doc	 index;
+	struct doc	 summary;
 	struct doc	*chapters;
 	size_t		 nchapters;
 	struct part	*parts;
 	size_t		 nparts;
 	size_t		 source_bytes;	/* Markdown read, index included */
-	int		 index_failed;	/* the index had errors of its own */
+	int		 summary_failed;	/* the index had errors of its own */
 
 	/* Metadata, from the index's front matter or derived. */
 	char		*title;
@@ -146,7 +146,7 @@ struct book {
 	char		*site;		/* site: where /paths lead, or NULL */
 	char		**fm_ignore;	/* ignore-keys: not warned about */
 	size_t		 nfm_ignore;
-	const struct book_index *ix;	/* back-of-book index (borrowed), or NULL */
+	const struct bookindex *bookindex; /* back-of-book index (borrowed), or NULL */
 };
 
 /* book_load flags */

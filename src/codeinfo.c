@@ -9,7 +9,7 @@
 #include "codeinfo.h"
 
 /* Where a word of the info string starts, for messages. */
-struct at {
+struct info_at {
 	const char	*path;
 	const char	*text;		/* the document's source */
 	int		 line;
@@ -21,7 +21,7 @@ struct at {
  * indent, the fence and the blanks.  Only messages need it.
  */
 static int
-info_column(const struct at *at)
+info_column(const struct info_at *at)
 {
 	const char	*start = at->text, *s;
 	int		 line;
@@ -38,7 +38,7 @@ info_column(const struct at *at)
 }
 
 static void
-bad_word(const struct at *at, const char *w, size_t len, const char *what,
+bad_word(const struct info_at *at, const char *w, size_t len, const char *what,
     const char *expected)
 {
 	diag_error(at->path, at->line, info_column(at) + (int)(w - at->info),
@@ -189,7 +189,7 @@ id_ok(const char *s, size_t n)
 
 /* One attribute word of a python, pycon, output or diagram block. */
 static int
-attribute(const struct at *at, struct codeinfo *ci, const char *w,
+attribute(const struct info_at *at, struct codeinfo *ci, const char *w,
     size_t len, const char *val, size_t vlen)
 {
 	int	 v;
@@ -243,7 +243,7 @@ codeinfo_parse(const char *path, const char *text, cmark_node *n,
 {
 	const char	*info = cmark_node_get_fence_info(n);
 	const char	*s, *val;
-	struct at	 at;
+	struct info_at	 at;
 	size_t		 len, vlen;
 	int		 rc = 0;
 

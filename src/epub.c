@@ -15,7 +15,7 @@
 
 #include "diagram.h"
 #include "epub.h"
-#include "index.h"
+#include "bookindex.h"
 #include "pool.h"
 #include "uuid.h"
 #include "xhtml.h"
@@ -73,10 +73,10 @@ static const char default_css[] =
 "aside.footnote { font-size: 0.9em; border-top: 0.05em solid; }\n"
 "nav ol { list-style-type: none; }\n";
 
-struct ep;
+struct epub_writer;
 
 /* Builds a page when the archive asks for its bytes (caller frees). */
-typedef xmlDocPtr (*page_fn)(const struct ep *, const void *arg);
+typedef xmlDocPtr (*page_fn)(const struct epub_writer *, const void *arg);
 
 struct entry {
 	char		*name;
@@ -89,7 +89,7 @@ struct entry {
 };
 
 /* One page of the index: the terms filed under a letter. */
-struct ixgroup {
+struct bookindex_group {
 	int		 letter;
 	size_t		 first, count;	/* in book_index.terms */
 	char		 label[16];	/* "A", or "Symbols" */
@@ -97,9 +97,9 @@ struct ixgroup {
 	char		 id[16];
 };
 
-struct ep {
+struct epub_writer {
 	const struct book	*b;
-	struct ixgroup		*groups;
+	struct bookindex_group		*groups;
 	size_t			 ngroups;
 	const struct epub_opts	*o;
 	struct entry		*e;
@@ -114,13 +114,13 @@ struct ep {
 };
 
 static int
-has_index(const struct ep *ep)
+has_index(const struct epub_writer *ep)
 {
-	return ep->b->ix != NULL && ep->b->ix->n > 0;
+	return ep->b->bookindex != NULL && ep->b->bookindex->n > 0;
 }
 
 static void
-add_entry(struct ep *ep, const char *name, char *data, size_t len,
+add_entry(struct epub_writer *ep, const char *name, char *data, size_t len,
     int store)
 {
 	ep->e = xreallocarray(ep->e, ep->n + 1, sizeof(*ep->e));
@@ -148,7 +148,7 @@ serialize(xmlDocPtr doc, int format, size_t *len)
 
 /* Serialise and add an XML document under EPUB/ (or as named). */
 static void
-add_xml(struct ep *ep, const char *name, xmlDocPtr doc, int format)
+add_xml(struct epub_writer *ep, const char *name, xmlDocPtr doc, int format)
 {
 	char	*data;
 	size_t	 len;
@@ -174,7 +174,7 @@ epub_type(xmlNodePtr el, const char *type)
 }
 
 static void
-manifest_item(struct ep *ep, const char *id, const char *href,
+manifest_item(struct epub_writer *ep, const char *id, const char *href,
     const char *type, const char *props)
 {
 	xmlNodePtr	 it;
@@ -188,7 +188,7 @@ manifest_item(struct ep *ep, const char *id, const char *href,
 }
 
 static void
-spine_item(struct ep *ep, const char *idref)
+spine_item(struct epub_writer *ep, const char *idref)
 {
 	xmlNodePtr	 it;
 
@@ -198,7 +198,7 @@ spine_item(struct ep *ep, const char *idref)
 
 /* An XHTML page of the book: manifest, spine, archive. */
 static void
-add_page(struct ep *ep, const char *id, const char *href, xmlDocPtr doc,
+add_page(struct epub_writer *ep, const char *id, const char *href, xmlDocPtr doc,
     const char *props, int in_spine)
 {
 	char	*name;
@@ -216,7 +216,7 @@ add_page(struct ep *ep, const char *id, const char *href, xmlDocPtr doc,
  * one chapter at a time is in memory however long the book.
  */
 static void
-add_lazy_page(struct ep *ep, const char *id, const char *href, page_fn gen,
+add_lazy_page(struct epub_writer *ep, const char *id, const char *href, page_fn gen,
     const void *arg, size_t weight)
 {
 	char	*name;
@@ -232,7 +232,7 @@ add_lazy_page(struct ep *ep, const char *id, const char *href, page_fn gen,
 }
 
 static void
-meta_property(struct ep *ep, const char *property, const char *value,
+meta_property(struct epub_writer *ep, const char *property, const char *value,
     const char *refines)
 {
 	xmlNodePtr	 m;
@@ -244,7 +244,7 @@ meta_property(struct ep *ep, const char *property, const char *value,
 }
 
 static void
-opf_start(struct ep *ep)
+opf_start(struct epub_writer *ep)
 {
 	const struct book	*b = ep->b;
 	xmlNodePtr		 root, el;
@@ -316,7 +316,7 @@ opf_start(struct ep *ep)
 
 /* Accessibility metadata, from what the book holds. */
 static void
-opf_a11y(struct ep *ep)
+opf_a11y(struct epub_writer *ep)
 {
 	xmlNodePtr	 m;
 	int		 visual;
@@ -376,7 +376,7 @@ read_resource(const char *path, char **data, size_t *len)
 
 /* The cover: the image and a page that shows it. */
 static int
-add_cover(struct ep *ep)
+add_cover(struct epub_writer *ep)
 {
 	const struct book	*b = ep->b;
 	char			*data;
@@ -426,7 +426,7 @@ add_cover(struct ep *ep)
 }
 
 static void
-add_title_page(struct ep *ep)
+add_title_page(struct epub_writer *ep)
 {
 	const struct book	*b = ep->b;
 	xmlDocPtr		 doc;
@@ -475,7 +475,7 @@ max_depth(const struct book *b)
 }
 
 static void
-add_part_page(struct ep *ep, size_t p)
+add_part_page(struct epub_writer *ep, size_t p)
 {
 	const struct book	*b = ep->b;
 	const struct part	*part = &b->parts[p];
@@ -528,7 +528,7 @@ add_part_page(struct ep *ep, size_t p)
 
 /* One index entry's places, grouped by chapter, in book order. */
 static void
-index_refs(xmlNodePtr li, const struct ix_term *t)
+index_refs(xmlNodePtr li, const struct bookindex_term *t)
 {
 	const struct doc	*d;
 	xmlNodePtr		 a;
@@ -566,15 +566,15 @@ index_refs(xmlNodePtr li, const struct ix_term *t)
  * readers slow down on long documents) and each is built on its own.
  */
 static void
-index_groups(struct ep *ep)
+bookindex_groups(struct epub_writer *ep)
 {
-	const struct book_index	*ix = ep->b->ix;
-	struct ixgroup		*g;
+	const struct bookindex	*ix = ep->b->bookindex;
+	struct bookindex_group		*g;
 	size_t			 i;
 	int			 l;
 
 	for (i = 0; i < ix->n; i++) {
-		l = index_letter(&ix->terms[i]);
+		l = bookindex_letter(&ix->terms[i]);
 		if (ep->ngroups == 0 || ep->groups[ep->ngroups - 1].letter != l) {
 			ep->groups = xreallocarray(ep->groups, ep->ngroups + 1,
 			    sizeof(*ep->groups));
@@ -594,7 +594,7 @@ index_groups(struct ep *ep)
 }
 
 static xmlNodePtr
-index_section(xmlNodePtr body, const char *title_id)
+bookindex_section(xmlNodePtr body, const char *title_id)
 {
 	xmlNodePtr	 sec;
 
@@ -608,14 +608,14 @@ index_section(xmlNodePtr body, const char *title_id)
 }
 
 static xmlDocPtr
-index_page(const struct ep *ep, const void *arg)
+bookindex_page(const struct epub_writer *ep, const void *arg)
 {
 	xmlDocPtr	 doc;
 	xmlNodePtr	 body, sec, el, ul, li;
 	size_t		 k;
 
 	doc = xhtml_skeleton(ep->b, "Index", CSS_NAME, XHTML_EPUB, &body);
-	sec = index_section(body, "index-title");
+	sec = bookindex_section(body, "index-title");
 	el = xhtml_elem_ns(sec, NULL, "h1", "Index");
 	prop(el, "id", "index-title");
 	xhtml_nl(sec);
@@ -635,10 +635,10 @@ index_page(const struct ep *ep, const void *arg)
 }
 
 static xmlDocPtr
-index_letter_page(const struct ep *ep, const void *arg)
+bookindex_letter_page(const struct epub_writer *ep, const void *arg)
 {
-	const struct ixgroup	*g = arg;
-	const struct book_index	*ix = ep->b->ix;
+	const struct bookindex_group	*g = arg;
+	const struct bookindex	*ix = ep->b->bookindex;
 	xmlDocPtr		 doc;
 	xmlNodePtr		 body, sec, el, ul, li;
 	size_t			 i;
@@ -646,7 +646,7 @@ index_letter_page(const struct ep *ep, const void *arg)
 
 	title = xasprintf("Index: %s", g->label);
 	doc = xhtml_skeleton(ep->b, title, CSS_NAME, XHTML_EPUB, &body);
-	sec = index_section(body, g->id);
+	sec = bookindex_section(body, g->id);
 	el = xhtml_elem_ns(sec, NULL, "h1", title);
 	prop(el, "id", g->id);
 	free(title);
@@ -654,7 +654,7 @@ index_letter_page(const struct ep *ep, const void *arg)
 	ul = xhtml_elem_ns(sec, NULL, "ul", NULL);
 	xhtml_nl(ul);
 	for (i = g->first; i < g->first + g->count; i++) {
-		const struct ix_term *t = &ix->terms[i];
+		const struct bookindex_term *t = &ix->terms[i];
 
 		li = xhtml_elem_ns(ul, NULL, "li", NULL);
 		if (t->code)
@@ -727,7 +727,7 @@ nav_add(struct navtree *t, xmlNodePtr parent, const char *label,
  * its entry, under which chapters nested in it follow its sections.
  */
 static xmlNodePtr
-nav_chapter(struct ep *ep, struct navtree *t, xmlNodePtr parent,
+nav_chapter(struct epub_writer *ep, struct navtree *t, xmlNodePtr parent,
     const struct doc *d)
 {
 	struct {
@@ -764,7 +764,7 @@ nav_chapter(struct ep *ep, struct navtree *t, xmlNodePtr parent,
  * under the last chapter one level up (or its part).
  */
 static void
-nav_book(struct ep *ep, struct navtree *t)
+nav_book(struct epub_writer *ep, struct navtree *t)
 {
 	const struct book	*b = ep->b;
 	const struct doc	*d;
@@ -772,7 +772,7 @@ nav_book(struct ep *ep, struct navtree *t)
 	size_t			 i, k, p = NO_PART, depth;
 
 	up = xcalloc(max_depth(b) + 2, sizeof(*up));
-	nav_add(t, NULL, b->index.title, b->index.xhtml);
+	nav_add(t, NULL, b->summary.title, b->summary.xhtml);
 	for (i = 0; i < b->nchapters; i++) {
 		d = &b->chapters[i];
 		if (d->part != p) {
@@ -805,7 +805,7 @@ struct landmark {
 };
 
 static size_t
-landmarks(const struct ep *ep, const char *first, struct landmark *m)
+landmarks(const struct epub_writer *ep, const char *first, struct landmark *m)
 {
 	size_t	 n = 0;
 
@@ -824,7 +824,7 @@ landmarks(const struct ep *ep, const char *first, struct landmark *m)
 }
 
 static void
-add_nav(struct ep *ep, const char *first_chapter)
+add_nav(struct epub_writer *ep, const char *first_chapter)
 {
 	const struct book	*b = ep->b;
 	struct navtree		 t;
@@ -864,7 +864,7 @@ add_nav(struct ep *ep, const char *first_chapter)
 }
 
 static void
-add_ncx(struct ep *ep)
+add_ncx(struct epub_writer *ep)
 {
 	const struct book	*b = ep->b;
 	struct navtree		 t;
@@ -907,7 +907,7 @@ add_ncx(struct ep *ep)
 }
 
 static void
-add_container(struct ep *ep)
+add_container(struct epub_writer *ep)
 {
 	xmlDocPtr	 doc;
 	xmlNodePtr	 root, files, f;
@@ -930,7 +930,7 @@ add_container(struct ep *ep)
  * guidebook decodes no image, so the fallback is an SVG that names it.
  */
 static void
-webp_fallback(struct ep *ep, const struct image *im)
+webp_fallback(struct epub_writer *ep, const struct image *im)
 {
 	struct buf	 svg = { NULL, 0, 0 };
 	xmlChar		*text;
@@ -977,7 +977,7 @@ has_figures(const struct doc *d)
  * xhtml_figure_name.
  */
 static void
-add_doc_figures(struct ep *ep, const struct doc *d)
+add_doc_figures(struct epub_writer *ep, const struct doc *d)
 {
 	cmark_iter		*it;
 	cmark_event_type	 ev;
@@ -1016,13 +1016,13 @@ add_doc_figures(struct ep *ep, const struct doc *d)
 }
 
 static void
-add_figures(struct ep *ep)
+add_figures(struct epub_writer *ep)
 {
 	const struct book	*b = ep->b;
 	size_t			 i;
 
-	if (has_figures(&b->index))
-		add_doc_figures(ep, &b->index);
+	if (has_figures(&b->summary))
+		add_doc_figures(ep, &b->summary);
 	for (i = 0; i < b->nchapters; i++)
 		if (has_figures(&b->chapters[i]))
 			add_doc_figures(ep, &b->chapters[i]);
@@ -1030,7 +1030,7 @@ add_figures(struct ep *ep)
 
 /* The book's images; compressed formats are stored, SVG deflated. */
 static int
-add_images(struct ep *ep)
+add_images(struct epub_writer *ep)
 {
 	const struct image	*im;
 	char			*data, *name;
@@ -1052,7 +1052,7 @@ add_images(struct ep *ep)
 }
 
 static int
-add_css(struct ep *ep)
+add_css(struct epub_writer *ep)
 {
 	char	*data;
 	size_t	 len;
@@ -1070,28 +1070,28 @@ add_css(struct ep *ep)
 }
 
 static xmlDocPtr
-contents_page(const struct ep *ep, const void *arg)
+contents_page(const struct epub_writer *ep, const void *arg)
 {
 	return xhtml_document(ep->b, arg, CSS_NAME, XHTML_EPUB,
 	    "introduction", "doc-introduction");
 }
 
 static xmlDocPtr
-chapter_page(const struct ep *ep, const void *arg)
+chapter_page(const struct epub_writer *ep, const void *arg)
 {
 	return xhtml_document(ep->b, arg, CSS_NAME, XHTML_EPUB, "chapter",
 	    "doc-chapter");
 }
 
 static void
-add_chapters(struct ep *ep)
+add_chapters(struct epub_writer *ep)
 {
 	const struct book	*b = ep->b;
 	char			 id[32];
 	size_t			 i;
 
-	add_lazy_page(ep, "contents", b->index.xhtml, contents_page,
-	    &b->index, b->index.len);
+	add_lazy_page(ep, "contents", b->summary.xhtml, contents_page,
+	    &b->summary, b->summary.len);
 	for (i = 0; i < b->nchapters; i++) {
 		const struct doc *d = &b->chapters[i];
 
@@ -1103,7 +1103,7 @@ add_chapters(struct ep *ep)
 }
 
 static void
-add_guide(struct ep *ep, const char *first)
+add_guide(struct epub_writer *ep, const char *first)
 {
 	struct landmark	 marks[8];
 	xmlNodePtr	 guide, r;
@@ -1140,7 +1140,7 @@ struct packed {
 };
 
 struct packjob {
-	struct ep	*ep;
+	struct epub_writer	*ep;
 	size_t		*entry;		/* job k packs ep->e[entry[k]] */
 	struct packed	*pk;
 };
@@ -1320,7 +1320,7 @@ raw_source(zip_t *za, const struct packed *pk)
  * Returns 0, or -1 after a diagnostic.
  */
 static int
-pack_entries(struct ep *ep, struct packed **pkp)
+pack_entries(struct epub_writer *ep, struct packed **pkp)
 {
 	struct packjob	 pj;
 	struct packed	*pk;
@@ -1392,7 +1392,7 @@ packed_free(struct packed *pk, size_t n)
 }
 
 static int
-zip_entries(struct ep *ep, char **out, size_t *outlen)
+zip_entries(struct epub_writer *ep, char **out, size_t *outlen)
 {
 	zip_error_t	 err;
 	zip_source_t	*src, *fs;
@@ -1475,7 +1475,7 @@ int
 epub_build(const struct book *b, const struct epub_opts *o, char **data,
     size_t *len)
 {
-	struct ep	 ep;
+	struct epub_writer	 ep;
 	const char	*first;
 	size_t		 i;
 	int		 rc = -1;
@@ -1484,7 +1484,7 @@ epub_build(const struct book *b, const struct epub_opts *o, char **data,
 	ep.b = b;
 	ep.o = o;
 	if (has_index(&ep))
-		index_groups(&ep);
+		bookindex_groups(&ep);
 	add_entry(&ep, "mimetype", xstrdup("application/epub+zip"), 20, 1);
 	add_container(&ep);
 	opf_start(&ep);
@@ -1495,18 +1495,18 @@ epub_build(const struct book *b, const struct epub_opts *o, char **data,
 		goto out;
 	opf_a11y(&ep);
 	add_title_page(&ep);
-	first = b->nchapters ? b->chapters[0].xhtml : b->index.xhtml;
+	first = b->nchapters ? b->chapters[0].xhtml : b->summary.xhtml;
 	if (b->nchapters && b->chapters[0].part != NO_PART)
 		first = b->parts[b->chapters[0].part].xhtml;
 	add_nav(&ep, first);
 	add_chapters(&ep);
 	if (has_index(&ep)) {
 		/* Weights: about the bytes of Markdown of the same work. */
-		add_lazy_page(&ep, "index", "index.xhtml", index_page, NULL,
+		add_lazy_page(&ep, "index", "index.xhtml", bookindex_page, NULL,
 		    ep.ngroups * 64);
 		for (i = 0; i < ep.ngroups; i++)
 			add_lazy_page(&ep, ep.groups[i].id, ep.groups[i].href,
-			    index_letter_page, &ep.groups[i],
+			    bookindex_letter_page, &ep.groups[i],
 			    ep.groups[i].count * 256);
 	}
 	add_ncx(&ep);

@@ -165,7 +165,7 @@ examples_write(const struct book *b, const char *outdir)
 	size_t		 count = 0, i;
 	int		 rc = 0;
 
-	if (doc_examples(&b->index, &files, &tsv, &count) == -1)
+	if (doc_examples(&b->summary, &files, &tsv, &count) == -1)
 		rc = -1;
 	for (i = 0; i < b->nchapters; i++)
 		if (doc_examples(&b->chapters[i], &files, &tsv, &count) == -1)

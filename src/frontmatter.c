@@ -71,7 +71,7 @@ struct fm_unknown {
 	int		 line;
 };
 
-struct fm {
+struct front_matter {
 	struct fm_field	*f;
 	size_t		 n;
 	struct fm_unknown *u;
@@ -80,7 +80,7 @@ struct fm {
 };
 
 static void
-fm_free(struct fm *fm)
+fm_free(struct front_matter *fm)
 {
 	size_t	 i;
 
@@ -93,7 +93,7 @@ fm_free(struct fm *fm)
 }
 
 static int
-fm_has(const struct fm *fm, enum fm_key key)
+fm_has(const struct front_matter *fm, enum fm_key key)
 {
 	size_t	 i;
 
@@ -174,7 +174,7 @@ fm_value(char *val, int *col)
  * while the lines of an ignored key's value go by.  0 or -1.
  */
 static int
-fm_line(const char *path, char *line, int lineno, int where, struct fm *fm,
+fm_line(const char *path, char *line, int lineno, int where, struct front_matter *fm,
     int *skipping)
 {
 	char	*key, *colon, *val;
@@ -265,7 +265,7 @@ looks_like_keys(const char *eol, char sep)
  * into fm, then blank it.  where says which keys are allowed.
  */
 static int
-fm_parse(const char *path, char *text, int where, struct fm *fm)
+fm_parse(const char *path, char *text, int where, struct front_matter *fm)
 {
 	char	*line, *end, *eol;
 	int	 lineno = 1, rc = 0, skipping = 0;
@@ -422,7 +422,7 @@ fm_store(struct book *b, struct doc *d, const struct fm_field *f)
 
 	switch (f->key) {
 	case FM_TITLE:
-		if (d == &b->index)
+		if (d == &b->summary)
 			b->title = xstrdup(v);
 		else
 			d->front_title = xstrdup(v);
@@ -483,7 +483,7 @@ int
 frontmatter_apply(struct book *b, struct doc *d, int where)
 {
 	const struct fm_field	*f;
-	struct fm		 fm;
+	struct front_matter	 fm;
 	const char		*s;
 	size_t			 i;
 	int			 rc;

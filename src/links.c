@@ -227,8 +227,8 @@ book_find_doc(struct book *b, const char *rel)
 {
 	size_t	 i;
 
-	if (b->index.rel != NULL && strcmp(b->index.rel, rel) == 0)
-		return &b->index;
+	if (b->summary.rel != NULL && strcmp(b->summary.rel, rel) == 0)
+		return &b->summary;
 	for (i = 0; i < b->nchapters; i++)
 		if (strcmp(b->chapters[i].rel, rel) == 0)
 			return &b->chapters[i];

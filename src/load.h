@@ -1,6 +1,6 @@
 /*
- * Between the files of the loader (book.c, frontmatter.c, links.c,
- * summary.c): nothing outside the loader includes this.
+ * Between the files of the loader (book.c, scan.c, frontmatter.c,
+ * links.c, summary.c): nothing outside the loader includes this.
  */
 #ifndef GUIDEBOOK_LOAD_H
 #define GUIDEBOOK_LOAD_H
@@ -18,6 +18,12 @@
  * Returns 0, or -1 after an error.
  */
 int	 frontmatter_apply(struct book *, struct doc *, int where);
+
+/*
+ * Scan d's fresh tree (scan.c): heading ids, links, code blocks, raw
+ * HTML, nesting, the title.  0, or -1 after an error.
+ */
+int	 doc_scan(struct book *, struct doc *);
 
 /* Is the real path of file inside the real directory dir? */
 int	 inside_dir(const char *dir, const char *file);

@@ -20,7 +20,7 @@
 #include "book.h"
 #include "epub.h"
 #include "examples.h"
-#include "index.h"
+#include "bookindex.h"
 #include "pool.h"
 #include "roff.h"
 #include "xhtml.h"
@@ -226,7 +226,7 @@ cmd_epub(struct book *b, const struct opts *o)
 	free(data);
 	if (rc == 0 && o->depfile != NULL) {
 		deps = xcalloc(b->nchapters + 3, sizeof(*deps));
-		deps[n++] = b->index.path;
+		deps[n++] = b->summary.path;
 		for (i = 0; i < b->nchapters; i++)
 			deps[n++] = b->chapters[i].path;
 		if (b->stylesheet != NULL)
@@ -293,7 +293,7 @@ man_doc(const struct book *b, const struct doc *d, const char *dir,
 static size_t
 doc_slot(const struct book *b, const struct doc *d)
 {
-	return d == &b->index ? b->nchapters :
+	return d == &b->summary ? b->nchapters :
 	    (size_t)(d - b->chapters);
 }
 
@@ -309,7 +309,7 @@ check_only(const struct book *b, const struct opts *o)
 		want = realpath(o->only[k], NULL);
 		for (i = 0, found = 0; want && !found && i <= b->nchapters;
 		    i++) {
-			a = realpath(i == 0 ? b->index.path :
+			a = realpath(i == 0 ? b->summary.path :
 			    b->chapters[i - 1].path, NULL);
 			found = a != NULL && strcmp(a, want) == 0;
 			free(a);
@@ -343,7 +343,7 @@ cmd_man(struct book *b, const struct opts *o)
 	/* used[k]: the pages written were made from document k. */
 	used = xcalloc(b->nchapters + 1, 1);
 	for (i = 0; i <= b->nchapters; i++) {
-		const struct doc *d = i == 0 ? &b->index : &b->chapters[i - 1];
+		const struct doc *d = i == 0 ? &b->summary : &b->chapters[i - 1];
 
 		if (!selected(o, d))
 			continue;
@@ -367,7 +367,7 @@ cmd_man(struct book *b, const struct opts *o)
 		    pages[i].text.len);
 	if (rc == 0 && o->depfile != NULL) {
 		paths = xcalloc(b->nchapters + 1, sizeof(*paths));
-		paths[m++] = b->index.path;
+		paths[m++] = b->summary.path;
 		for (j = 0; j < b->nchapters; j++)
 			if (used[j])
 				paths[m++] = b->chapters[j].path;
@@ -390,7 +390,7 @@ cmd_list(const struct book *b)
 {
 	size_t	 i;
 
-	puts(b->index.path);
+	puts(b->summary.path);
 	for (i = 0; i < b->nchapters; i++)
 		puts(b->chapters[i].path);
 	if (fflush(stdout) == EOF || ferror(stdout)) {
@@ -409,11 +409,11 @@ cmd_render(struct book *b, const struct opts *o)
 	int		 rc = 0;
 
 	if (strcmp(o->to, "xhtml") == 0) {
-		doc = xhtml_document(b, &b->index, NULL, 0, NULL, NULL);
+		doc = xhtml_document(b, &b->summary, NULL, 0, NULL, NULL);
 		xhtml_serialize(doc, 0, &out);
 		xmlFreeDoc(doc);
 	} else
-		roff_page(b, &b->index, &out);
+		roff_page(b, &b->summary, &out);
 	if (fwrite(out.ptr, 1, out.len, stdout) != out.len ||
 	    fflush(stdout) == EOF) {
 		diag_error("<stdout>", 0, 0, "cannot write: %s",
@@ -444,7 +444,7 @@ main(int argc, char *argv[])
 	};
 	struct opts	 o;
 	struct book	 b;
-	struct book_index ix;
+	struct bookindex ix;
 	const char	*cmd;
 	char		*end;
 	time_t		 epoch;
@@ -590,8 +590,8 @@ main(int argc, char *argv[])
 	memset(&ix, 0, sizeof(ix));
 	if (rc == 0 && !o.no_index && (strcmp(cmd, "epub") == 0 ||
 	    strcmp(cmd, "man") == 0)) {
-		index_build(&b, &ix);
-		b.ix = &ix;
+		bookindex_build(&b, &ix);
+		b.bookindex = &ix;
 	}
 	if (rc == 0) {
 		if (strcmp(cmd, "epub") == 0)
@@ -606,7 +606,7 @@ main(int argc, char *argv[])
 			rc = examples_write(&b, o.output);
 	}
 	book_free(&b);
-	index_free(&ix);
+	bookindex_free(&ix);
 	free(o.only);
 	xmlCleanupParser();
 	if (rc == RC_USAGE)

@@ -13,14 +13,14 @@
 #include "footnote.h"
 #include "gfm.h"
 #include "html.h"
-#include "index.h"
+#include "bookindex.h"
 #include "roff.h"
 #include "roff_escape.h"
 #include "table.h"
 
 enum ctx_kind { CTX_QUOTE, CTX_LIST, CTX_ITEM };
 
-struct ctx {
+struct block_ctx {
 	enum ctx_kind	 kind;
 	int		 indent;	/* CTX_LIST, CTX_ITEM: tag width */
 	int		 number;	/* CTX_LIST: next item number */
@@ -33,7 +33,7 @@ static const char *const font_esc[] = {
 	"\\fR", "\\fI", "\\fB", "\\f(BI", "\\f(CR"
 };
 
-struct rr {
+struct roff_writer {
 	const struct book	*b;
 	const struct doc	*d;
 	struct roff_w		 w;
@@ -55,16 +55,16 @@ struct rr {
 	size_t			 skip_bytes;
 	enum font		*fonts;
 	size_t			 nfonts, capfonts;
-	struct ctx		*ctx;
+	struct block_ctx		*ctx;
 	size_t			 nctx, capctx;
 };
 
-static void	walk(struct rr *, cmark_node *);
-static void	flush_notes(struct rr *, int);
-static void	note_ref(struct rr *, cmark_node *);
+static void	walk(struct roff_writer *, cmark_node *);
+static void	flush_notes(struct roff_writer *, int);
+static void	note_ref(struct roff_writer *, cmark_node *);
 
 static void
-font_set(struct rr *r, enum font f)
+font_set(struct roff_writer *r, enum font f)
 {
 	if (r->in_heading == 1)
 		return;		/* .SH and .SS choose their own font */
@@ -72,13 +72,13 @@ font_set(struct rr *r, enum font f)
 }
 
 static enum font
-font_top(const struct rr *r)
+font_top(const struct roff_writer *r)
 {
 	return r->nfonts ? r->fonts[r->nfonts - 1] : F_R;
 }
 
 static void
-font_push(struct rr *r, cmark_node_type t)
+font_push(struct roff_writer *r, cmark_node_type t)
 {
 	enum font	 top = font_top(r), f;
 
@@ -99,7 +99,7 @@ font_push(struct rr *r, cmark_node_type t)
 }
 
 static void
-font_pop(struct rr *r)
+font_pop(struct roff_writer *r)
 {
 	enum font	 was = font_top(r);
 
@@ -110,7 +110,7 @@ font_pop(struct rr *r)
 }
 
 static void
-ctx_push(struct rr *r, enum ctx_kind kind, int indent)
+ctx_push(struct roff_writer *r, enum ctx_kind kind, int indent)
 {
 	if (r->nctx == r->capctx) {
 		r->capctx = r->capctx ? r->capctx * 2 : 16;
@@ -122,14 +122,14 @@ ctx_push(struct rr *r, enum ctx_kind kind, int indent)
 	r->nctx++;
 }
 
-static struct ctx *
-ctx_top(struct rr *r)
+static struct block_ctx *
+ctx_top(struct roff_writer *r)
 {
 	return r->nctx ? &r->ctx[r->nctx - 1] : NULL;
 }
 
 static void
-text(struct rr *r, const char *s, int flags)
+text(struct roff_writer *r, const char *s, int flags)
 {
 	roff_escape(&r->w, s, strlen(s), flags | (r->upper ? RE_UPPER : 0));
 }
@@ -141,7 +141,7 @@ text(struct rr *r, const char *s, int flags)
  */
 /* Text before the first section goes under DESCRIPTION. */
 static void
-open_description(struct rr *r)
+open_description(struct roff_writer *r)
 {
 	if (r->desc) {
 		roff_macro(&r->w, ".SH DESCRIPTION");
@@ -151,9 +151,9 @@ open_description(struct rr *r)
 }
 
 static void
-block_start(struct rr *r, int para)
+block_start(struct roff_writer *r, int para)
 {
-	struct ctx	*c = ctx_top(r);
+	struct block_ctx	*c = ctx_top(r);
 
 	open_description(r);
 	if (!r->need) {
@@ -167,7 +167,7 @@ block_start(struct rr *r, int para)
 }
 
 static void
-code_block(struct rr *r, cmark_node *n)
+code_block(struct roff_writer *r, cmark_node *n)
 {
 	const struct codeinfo	*ci = node_code(n);
 	const char		*lit = cmark_node_get_literal(n);
@@ -208,7 +208,7 @@ code_block(struct rr *r, cmark_node *n)
 
 /* Raw HTML blocks: their text, as a paragraph. */
 static void
-html_block(struct rr *r, cmark_node *n)
+html_block(struct roff_writer *r, cmark_node *n)
 {
 	const struct html	*h = node_html(n);
 
@@ -221,7 +221,7 @@ html_block(struct rr *r, cmark_node *n)
 
 /* Inline raw HTML: tags carry no text, but a line break and an image do. */
 static void
-html_inline(struct rr *r, cmark_node *n)
+html_inline(struct roff_writer *r, cmark_node *n)
 {
 	const struct html	*h = node_html(n);
 
@@ -240,13 +240,13 @@ html_inline(struct rr *r, cmark_node *n)
 }
 
 static int
-is_title(const struct rr *r, cmark_node *n)
+is_title(const struct roff_writer *r, cmark_node *n)
 {
 	return node_heading(n) != NULL && node_heading(n) == doc_title(r->d);
 }
 
 static void
-heading_enter(struct rr *r, cmark_node *n)
+heading_enter(struct roff_writer *r, cmark_node *n)
 {
 	int	 level = cmark_node_get_heading_level(n);
 
@@ -272,7 +272,7 @@ heading_enter(struct rr *r, cmark_node *n)
 }
 
 static void
-heading_exit(struct rr *r)
+heading_exit(struct roff_writer *r)
 {
 	if (r->in_heading == 2) {
 		font_pop(r);
@@ -286,7 +286,7 @@ heading_exit(struct rr *r)
 
 /* The section name a reference shows: as the heading is displayed. */
 static void
-ref_section(struct rr *r, const struct heading *h)
+ref_section(struct roff_writer *r, const struct heading *h)
 {
 	int	 upper = r->upper;
 
@@ -298,7 +298,7 @@ ref_section(struct rr *r, const struct heading *h)
 }
 
 static void
-ref_page(struct rr *r, const struct doc *d)
+ref_page(struct roff_writer *r, const struct doc *d)
 {
 	if (r->in_heading != 1)
 		roff_raw(&r->w, "\\fB");
@@ -325,7 +325,7 @@ is_autolink(cmark_node *n)
 
 /* A URL in text, in angle brackets; long ones may break after / and . */
 static void
-show_url(struct rr *r, const char *url)
+show_url(struct roff_writer *r, const char *url)
 {
 	roff_raw(&r->w, "\\(la");
 	text(r, url, RE_LITERAL | RE_NAME);
@@ -333,7 +333,7 @@ show_url(struct rr *r, const char *url)
 }
 
 static void
-link_enter(struct rr *r, cmark_node *n)
+link_enter(struct roff_writer *r, cmark_node *n)
 {
 	const struct link	*l = node_link(n);
 	const char		*url = cmark_node_get_url(n);
@@ -373,7 +373,7 @@ names_heading(cmark_node *link, const struct heading *h)
 }
 
 static void
-link_exit(struct rr *r, cmark_node *n)
+link_exit(struct roff_writer *r, cmark_node *n)
 {
 	const struct link	*l = node_link(n);
 	cmark_node		*next;
@@ -432,9 +432,9 @@ link_exit(struct rr *r, cmark_node *n)
 }
 
 static void
-list_enter(struct rr *r, cmark_node *n)
+list_enter(struct roff_writer *r, cmark_node *n)
 {
-	struct ctx	*c = ctx_top(r);
+	struct block_ctx	*c = ctx_top(r);
 	cmark_node	*i;
 	int		 last, width = 2;
 	char		 num[32];
@@ -459,9 +459,9 @@ list_enter(struct rr *r, cmark_node *n)
 }
 
 static void
-list_exit(struct rr *r)
+list_exit(struct roff_writer *r)
 {
-	struct ctx	*c;
+	struct block_ctx	*c;
 
 	r->nctx--;
 	c = ctx_top(r);
@@ -471,9 +471,9 @@ list_exit(struct rr *r)
 }
 
 static void
-item_enter(struct rr *r)
+item_enter(struct roff_writer *r)
 {
-	struct ctx	*list = ctx_top(r);
+	struct block_ctx	*list = ctx_top(r);
 	char		 m[64];
 
 	if (list->ordered)
@@ -535,7 +535,7 @@ measure(const char *s, int *len, int *word)
  * page a link leads to, or a URL).  For widths only.
  */
 static void
-cell_text(const struct rr *r, cmark_node *cell, struct buf *out)
+cell_text(const struct roff_writer *r, cmark_node *cell, struct buf *out)
 {
 	cmark_iter		*it;
 	cmark_event_type	 ev;
@@ -569,7 +569,7 @@ cell_text(const struct rr *r, cmark_node *cell, struct buf *out)
 
 /* The relative indent of the text here: list items and quotes. */
 static int
-indent_here(const struct rr *r)
+indent_here(const struct roff_writer *r)
 {
 	size_t	 i;
 	int	 in = 0;
@@ -585,7 +585,7 @@ indent_here(const struct rr *r)
  * words cannot fit side by side.
  */
 static int
-table_widths(const struct rr *r, cmark_node *table, int *w, int ncols)
+table_widths(const struct roff_writer *r, cmark_node *table, int *w, int ncols)
 {
 	int		 minw[COLS_MAX] = { 0 }, maxw[COLS_MAX] = { 0 };
 	int		 avail, summin = 0, spread = 0, len, word, i;
@@ -626,7 +626,7 @@ table_widths(const struct rr *r, cmark_node *table, int *w, int ncols)
 }
 
 static void
-table_start(struct rr *r, cmark_node *table)
+table_start(struct roff_writer *r, cmark_node *table)
 {
 	cmark_node	*head, *row, *cell;
 	char		 align, key[48];
@@ -659,7 +659,7 @@ table_start(struct rr *r, cmark_node *table)
 
 /* A row of a table shown as a list: "Header: cell", a line each. */
 static void
-list_cell(struct rr *r, int i)
+list_cell(struct roff_writer *r, int i)
 {
 	if (i > 0)
 		roff_macro(&r->w, ".br");
@@ -673,7 +673,7 @@ list_cell(struct rr *r, int i)
 }
 
 static void
-table_enter(struct rr *r, cmark_node *n)
+table_enter(struct roff_writer *r, cmark_node *n)
 {
 	const char	*kind = table_kind(n);
 
@@ -700,7 +700,7 @@ table_enter(struct rr *r, cmark_node *n)
 }
 
 static void
-table_exit(struct rr *r, cmark_node *n)
+table_exit(struct roff_writer *r, cmark_node *n)
 {
 	const char	*kind = table_kind(n);
 
@@ -736,7 +736,7 @@ table_exit(struct rr *r, cmark_node *n)
  * task its box, an alert its label in bold.
  */
 static void
-gfm_enter(struct rr *r, cmark_node *n)
+gfm_enter(struct roff_writer *r, cmark_node *n)
 {
 	const char	*value = NULL, *kind = gfm_kind(n, &value);
 
@@ -774,7 +774,7 @@ invisible(cmark_node *para)
 }
 
 static void
-enter(struct rr *r, cmark_node *n)
+enter(struct roff_writer *r, cmark_node *n)
 {
 	cmark_node_type	 t = cmark_node_get_type(n);
 
@@ -826,7 +826,7 @@ enter(struct rr *r, cmark_node *n)
 }
 
 static void
-leave(struct rr *r, cmark_node *n)
+leave(struct roff_writer *r, cmark_node *n)
 {
 	const char	*kind;
 
@@ -874,7 +874,7 @@ leave(struct rr *r, cmark_node *n)
 }
 
 static void
-leaf(struct rr *r, cmark_node *n)
+leaf(struct roff_writer *r, cmark_node *n)
 {
 	const char	*lit;
 
@@ -927,7 +927,7 @@ leaf(struct rr *r, cmark_node *n)
 
 
 static void
-quoted(struct rr *r, const char *s, int flags)
+quoted(struct roff_writer *r, const char *s, int flags)
 {
 	roff_raw(&r->w, " \"");
 	roff_escape(&r->w, s, strlen(s), RE_ARG | flags);
@@ -954,7 +954,7 @@ header_center(const char *name, const char *manual)
 }
 
 static void
-header(struct rr *r)
+header(struct roff_writer *r)
 {
 	const struct doc	*d = r->d;
 	const struct book	*b = r->b;
@@ -965,8 +965,8 @@ header(struct rr *r)
 	quoted(r, d->man, RE_UPPER);
 	roff_raw(&r->w, " 7");
 	quoted(r, d->date ? d->date : b->date, 0);
-	source = b->version ? xasprintf("%s %s", b->index.man, b->version) :
-	    xstrdup(b->index.man);
+	source = b->version ? xasprintf("%s %s", b->summary.man, b->version) :
+	    xstrdup(b->summary.man);
 	quoted(r, source, 0);
 	free(source);
 	manual = header_center(d->man, b->manual);
@@ -993,9 +993,9 @@ header(struct rr *r)
 
 /* pyinternals(7) INDEX: each term and the pages that explain it. */
 static void
-index_section(struct rr *r)
+bookindex_section(struct roff_writer *r)
 {
-	const struct book_index	*ix = r->b->ix;
+	const struct bookindex	*ix = r->b->bookindex;
 	const struct doc	*d;
 	size_t			 i, j, k;
 
@@ -1003,7 +1003,7 @@ index_section(struct rr *r)
 		return;
 	roff_macro(&r->w, ".SH INDEX");
 	for (i = 0; i < ix->n; i++) {
-		const struct ix_term *t = &ix->terms[i];
+		const struct bookindex_term *t = &ix->terms[i];
 
 		roff_macro(&r->w, ".TP");
 		if (t->code)
@@ -1040,18 +1040,18 @@ cmp_man(const void *a, const void *b)
 }
 
 static void
-see_also(struct rr *r)
+see_also(struct roff_writer *r)
 {
 	const struct doc	**list;
 	size_t			  n = 0, i;
 
 	list = xcalloc(r->b->nchapters + 1, sizeof(*list));
-	if (r->d == &r->b->index)
+	if (r->d == &r->b->summary)
 		for (i = 0; i < r->b->nchapters; i++)
 			list[n++] = &r->b->chapters[i];
 	else {
 		if (!r->b->standalone)
-			list[n++] = &r->b->index;
+			list[n++] = &r->b->summary;
 		for (i = 0; i < r->d->nsee_also; i++)
 			list[n++] = r->d->see_also[i];
 	}
@@ -1071,7 +1071,7 @@ see_also(struct rr *r)
  * they stand (the end of the document): flush_notes prints them.
  */
 static void
-walk(struct rr *r, cmark_node *root)
+walk(struct roff_writer *r, cmark_node *root)
 {
 	cmark_iter		*it;
 	cmark_event_type	 ev;
@@ -1108,7 +1108,7 @@ walk(struct rr *r, cmark_node *root)
 
 /* The footnote blocks of the document, by number. */
 static void
-find_notes(struct rr *r, cmark_node *root)
+find_notes(struct roff_writer *r, cmark_node *root)
 {
 	cmark_node	*n;
 	int		 num, k;
@@ -1134,7 +1134,7 @@ find_notes(struct rr *r, cmark_node *root)
  * (all that are left, at the end of the page): "[1] text" each.
  */
 static void
-flush_notes(struct rr *r, int all)
+flush_notes(struct roff_writer *r, int all)
 {
 	char	 m[64];
 	int	 num, i;
@@ -1165,7 +1165,7 @@ flush_notes(struct rr *r, int all)
 
 /* A reference: [N], and the note joins those to print. */
 static void
-note_ref(struct rr *r, cmark_node *n)
+note_ref(struct roff_writer *r, cmark_node *n)
 {
 	char	 s[32];
 	int	 num, k;
@@ -1183,7 +1183,7 @@ note_ref(struct rr *r, cmark_node *n)
 void
 roff_page(const struct book *b, const struct doc *d, struct buf *out)
 {
-	struct rr		 r;
+	struct roff_writer		 r;
 	struct buf		 body = { NULL, 0, 0 };
 	size_t			 th_len;
 
@@ -1201,8 +1201,8 @@ roff_page(const struct book *b, const struct doc *d, struct buf *out)
 	walk(&r, d->root);
 	flush_notes(&r, 1);
 	doc_close(d);
-	if (d == &b->index)
-		index_section(&r);
+	if (d == &b->summary)
+		bookindex_section(&r);
 	see_also(&r);
 	roff_eol(&r.w);
 	/* man(1) runs tbl(1) on a page whose first line says so. */

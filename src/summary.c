@@ -109,22 +109,22 @@ chapter_file_ok(struct book *b, const char *file, const char *path,
     int line, int col, struct stat *st)
 {
 	if (stat(file, st) == -1) {
-		diag_error(b->index.path, line, col, "chapter '%s' not found: "
+		diag_error(b->summary.path, line, col, "chapter '%s' not found: "
 		    "%s", path, strerror(errno));
 		return -1;
 	}
 	if (S_ISDIR(st->st_mode)) {
-		diag_error(b->index.path, line, col, "chapter '%s' is a "
+		diag_error(b->summary.path, line, col, "chapter '%s' is a "
 		    "directory, not a Markdown file", path);
 		return -1;
 	}
 	if (!S_ISREG(st->st_mode)) {
-		diag_error(b->index.path, line, col, "chapter '%s' is not a "
+		diag_error(b->summary.path, line, col, "chapter '%s' is not a "
 		    "regular file", path);
 		return -1;
 	}
 	if (!inside_dir(b->dir, file)) {
-		diag_error(b->index.path, line, col, "chapter '%s' resolves "
+		diag_error(b->summary.path, line, col, "chapter '%s' resolves "
 		    "outside the book", path);
 		return -1;
 	}
@@ -188,17 +188,17 @@ add_chapter(struct book *b, const struct listing *ls, size_t *cap)
 	path = pct_decode(url, strcspn(url, "?#"));
 	rel = path_normalize("", path);
 	if (rel == NULL || path[0] == '/') {
-		diag_error(b->index.path, line, col, "chapter '%s' is outside "
+		diag_error(b->summary.path, line, col, "chapter '%s' is outside "
 		    "the book", path);
 		goto fail;
 	}
-	if (strcmp(rel, b->index.rel) == 0) {
-		diag_error(b->index.path, line, col, "the index lists itself "
+	if (strcmp(rel, b->summary.rel) == 0) {
+		diag_error(b->summary.path, line, col, "the index lists itself "
 		    "as a chapter");
 		goto fail;
 	}
 	if (book_find_doc(b, rel) != NULL) {
-		diag_error(b->index.path, line, col, "chapter '%s' is listed "
+		diag_error(b->summary.path, line, col, "chapter '%s' is listed "
 		    "twice", path);
 		goto fail;
 	}
@@ -315,11 +315,11 @@ summary_chapters(struct book *b)
 	size_t			 cap = 0, lists = 0;
 	int			 rc = 0;
 
-	if (b->index.root == NULL)
+	if (b->summary.root == NULL)
 		return -1;
 	memset(&ls, 0, sizeof(ls));
-	title = doc_title(&b->index);
-	it = cmark_iter_new(b->index.root);
+	title = doc_title(&b->summary);
+	it = cmark_iter_new(b->summary.root);
 	while ((ev = cmark_iter_next(it)) != CMARK_EVENT_DONE) {
 		n = cmark_iter_get_node(it);
 		if (cmark_node_get_type(n) == CMARK_NODE_LIST) {
@@ -361,8 +361,8 @@ summary_chapters(struct book *b)
 	}
 	cmark_iter_free(it);
 	buf_free(&part);
-	if (rc == 0 && b->nchapters == 0 && !b->index_failed) {
-		diag_error(b->index.path, 0, 0, "the index lists no chapters "
+	if (rc == 0 && b->nchapters == 0 && !b->summary_failed) {
+		diag_error(b->summary.path, 0, 0, "the index lists no chapters "
 		    "(a list of links to Markdown files, see guidebook(1))");
 		rc = -1;
 	}
@@ -426,7 +426,7 @@ name_taken(const struct book *b, const char *name, const struct doc *self)
 	size_t			 i, k;
 
 	for (i = 0; i <= b->nchapters; i++) {
-		d = i == 0 ? &b->index : &b->chapters[i - 1];
+		d = i == 0 ? &b->summary : &b->chapters[i - 1];
 		if (d != self && d->man != NULL && strcmp(d->man, name) == 0)
 			return 1;
 		for (k = 0; k < d->naliases; k++)
@@ -514,12 +514,12 @@ check_names(struct book *b)
 	int			 rc = 0;
 
 	for (i = 0; i <= b->nchapters; i++) {
-		d = i == 0 ? &b->index : &b->chapters[i - 1];
+		d = i == 0 ? &b->summary : &b->chapters[i - 1];
 		for (k = 0; k <= d->naliases; k++) {
 			const char *name = k == 0 ? d->man : d->aliases[k - 1];
 
 			for (j = 0; j < i; j++) {
-				e = j == 0 ? &b->index : &b->chapters[j - 1];
+				e = j == 0 ? &b->summary : &b->chapters[j - 1];
 				for (m = 0; m <= e->naliases; m++)
 					if (strcmp(m == 0 ? e->man :
 					    e->aliases[m - 1], name) == 0)
@@ -548,32 +548,32 @@ book_defaults(struct book *b)
 	size_t		 i;
 
 	if (b->title == NULL)
-		b->title = xstrdup(b->index.title ? b->index.title :
+		b->title = xstrdup(b->summary.title ? b->summary.title :
 		    "Untitled");
 	if (b->language == NULL)
 		b->language = xstrdup("en");
-	if (b->index.man == NULL) {
+	if (b->summary.man == NULL) {
 		slug = slugify(b->title);
-		b->index.man = man_name_ok(slug) == 0 ?
+		b->summary.man = man_name_ok(slug) == 0 ?
 		    short_name(slug, MAN_MAX) : xstrdup("book");
 		free(slug);
 	}
-	if (b->index.description == NULL)
-		b->index.description = xstrdup(b->subtitle ? b->subtitle :
+	if (b->summary.description == NULL)
+		b->summary.description = xstrdup(b->subtitle ? b->subtitle :
 		    b->title);
-	if (b->index.title == NULL)
-		b->index.title = xstrdup(b->title);
+	if (b->summary.title == NULL)
+		b->summary.title = xstrdup(b->title);
 	if (b->manual == NULL)
 		b->manual = xasprintf("%s Manual", b->title);
-	if (b->index.date != NULL)
-		b->date = xstrdup(b->index.date);
+	if (b->summary.date != NULL)
+		b->date = xstrdup(b->summary.date);
 	else {
 		gmtime_r(&b->epoch, &tm);
 		strftime(date, sizeof(date), "%Y-%m-%d", &tm);
 		b->date = xstrdup(date);
 	}
-	b->index.xhtml = xstrdup("contents.xhtml");
-	book = short_name(b->index.man, BOOK_MAN_MAX);
+	b->summary.xhtml = xstrdup("contents.xhtml");
+	book = short_name(b->summary.man, BOOK_MAN_MAX);
 	for (i = 0; i < b->nchapters; i++) {
 		d = &b->chapters[i];
 		if (d->title == NULL && d->front_title != NULL)

@@ -24,7 +24,7 @@
 /* Marks elements opened by inline raw HTML (xmlNode._private). */
 static char	inline_mark;
 
-struct xr {
+struct xhtml_writer {
 	const struct book	*b;
 	const struct doc	*d;
 	int			 flags;
@@ -310,7 +310,7 @@ xhtml_href(const struct doc *from, const struct doc *to, const char *id)
 }
 
 static void
-push(struct xr *r, xmlNodePtr next)
+push(struct xhtml_writer *r, xmlNodePtr next)
 {
 	if (r->n == r->cap) {
 		r->cap = r->cap ? r->cap * 2 : 64;
@@ -321,14 +321,14 @@ push(struct xr *r, xmlNodePtr next)
 }
 
 static void
-pop(struct xr *r)
+pop(struct xhtml_writer *r)
 {
 	r->cur = r->stack[--r->n];
 }
 
 /* Raw HTML: the loader's sanitised nodes, copied into this document. */
 static void
-html_block(struct xr *r, cmark_node *n)
+html_block(struct xhtml_writer *r, cmark_node *n)
 {
 	const struct html	*h = node_html(n);
 	xmlNodePtr		 copy;
@@ -345,7 +345,7 @@ html_block(struct xr *r, cmark_node *n)
  * into, until its end tag (or the end of the container it opened in).
  */
 static void
-html_inline(struct xr *r, cmark_node *n)
+html_inline(struct xhtml_writer *r, cmark_node *n)
 {
 	const struct html	*h = node_html(n);
 	xmlNodePtr		 el, up;
@@ -513,7 +513,7 @@ xhtml_figure_name(const struct doc *d, const struct codeinfo *ci)
  * (a reader can zoom it); a document rendered alone carries it inline.
  */
 static void
-figure(struct xr *r, cmark_node *node, const struct codeinfo *ci)
+figure(struct xhtml_writer *r, cmark_node *node, const struct codeinfo *ci)
 {
 	const char	*lit = cmark_node_get_literal(node);
 	struct diagram	*dg = diagram_parse(lit, strlen(lit));
@@ -566,7 +566,7 @@ figure(struct xr *r, cmark_node *node, const struct codeinfo *ci)
 }
 
 static void
-code_block(struct xr *r, cmark_node *node)
+code_block(struct xhtml_writer *r, cmark_node *node)
 {
 	const struct codeinfo	*ci = node_code(node);
 	const char		*lit = cmark_node_get_literal(node);
@@ -633,7 +633,7 @@ in_tight_list(cmark_node *n)
 }
 
 static void
-enter_link(struct xr *r, cmark_node *n)
+enter_link(struct xhtml_writer *r, cmark_node *n)
 {
 	const struct link	*l = node_link(n);
 	const char		*title = cmark_node_get_title(n);
@@ -662,7 +662,7 @@ enter_link(struct xr *r, cmark_node *n)
  * missing) leaves its description, marked as a stand-in.
  */
 static void
-enter_image(struct xr *r, cmark_node *n, cmark_iter *it)
+enter_image(struct xhtml_writer *r, cmark_node *n, cmark_iter *it)
 {
 	const struct link	*l = node_link(n);
 	const char		*title = cmark_node_get_title(n);
@@ -689,7 +689,7 @@ enter_image(struct xr *r, cmark_node *n, cmark_iter *it)
 
 /* epub:type, in EPUB documents only. */
 static void
-set_epub_type(const struct xr *r, xmlNodePtr el, const char *type)
+set_epub_type(const struct xhtml_writer *r, xmlNodePtr el, const char *type)
 {
 	if (r->flags & XHTML_EPUB)
 		xmlSetNsProp(el, xmlSearchNs(el->doc, el, BAD_CAST "epub"),
@@ -701,7 +701,7 @@ set_epub_type(const struct xr *r, xmlNodePtr el, const char *type)
  * number a link back to the first reference.
  */
 static void
-enter_note(struct xr *r, int num, int refs)
+enter_note(struct xhtml_writer *r, int num, int refs)
 {
 	xmlNodePtr	 aside;
 	char		 id[48];
@@ -720,7 +720,7 @@ enter_note(struct xr *r, int num, int refs)
 
 /* The number that opens a note's first paragraph. */
 static void
-note_label(struct xr *r)
+note_label(struct xhtml_writer *r)
 {
 	xmlNodePtr	 a;
 	char		 s[48];
@@ -739,7 +739,7 @@ note_label(struct xr *r)
 
 /* A reference to a footnote: its number, raised, a link to it. */
 static void
-note_ref(struct xr *r, int num, int k)
+note_ref(struct xhtml_writer *r, int num, int k)
 {
 	xmlNodePtr	 sup, a;
 	char		 s[48];
@@ -760,7 +760,7 @@ note_ref(struct xr *r, int num, int k)
  * a heading's {#id} shows nothing (the heading has the id).
  */
 static void
-enter_gfm(struct xr *r, cmark_node *n)
+enter_gfm(struct xhtml_writer *r, cmark_node *n)
 {
 	const char	*value = NULL, *kind = gfm_kind(n, &value);
 	xmlNodePtr	 el;
@@ -790,7 +790,7 @@ enter_gfm(struct xr *r, cmark_node *n)
 
 /* A table's parts: the element of the same name. */
 static void
-enter_custom(struct xr *r, cmark_node *n)
+enter_custom(struct xhtml_writer *r, cmark_node *n)
 {
 	const char	*kind = table_kind(n);
 	const char	*style[] = { "text-align: left", "text-align: center",
@@ -820,7 +820,7 @@ enter_custom(struct xr *r, cmark_node *n)
 
 /* Containers: create the element and descend into it. */
 static void
-enter(struct xr *r, cmark_node *n, cmark_iter *it)
+enter(struct xhtml_writer *r, cmark_node *n, cmark_iter *it)
 {
 	xmlNodePtr	 el;
 	char		 name[4];
@@ -907,7 +907,7 @@ is_block(cmark_node *n)
 }
 
 static void
-leaf(struct xr *r, cmark_node *n)
+leaf(struct xhtml_writer *r, cmark_node *n)
 {
 	xmlNodePtr	 el;
 
@@ -949,7 +949,7 @@ int
 xhtml_render(const struct book *b, const struct doc *d, xmlNodePtr parent,
     int flags)
 {
-	struct xr		 r;
+	struct xhtml_writer		 r;
 	cmark_iter		*it;
 	cmark_event_type	 ev;
 	cmark_node		*n;

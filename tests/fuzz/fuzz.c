@@ -33,7 +33,7 @@
 
 #include "book.h"
 #include "epub.h"
-#include "index.h"
+#include "bookindex.h"
 #include "roff.h"
 #include "xhtml.h"
 
@@ -223,7 +223,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct book	 b;
 #if defined(FUZZ_epub)
-	struct book_index ix;
+	struct bookindex ix;
 	struct epub_opts o = { 2 };
 	char		*index, *out;
 	size_t		 len;
@@ -232,14 +232,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	index = xasprintf("%s/README.md", dir);
 	diag_errors = 0;
 	if (book_load(&b, index, 1767225600, BOOK_MAN) == 0) {
-		index_build(&b, &ix);
-		b.ix = &ix;
+		bookindex_build(&b, &ix);
+		b.bookindex = &ix;
 		if (epub_build(&b, &o, &out, &len) == 0) {
 			check_epub(out, len);
 			free(out);
 		}
-		b.ix = NULL;
-		index_free(&ix);
+		b.bookindex = NULL;
+		bookindex_free(&ix);
 	}
 	book_free(&b);
 	free(index);
@@ -253,7 +253,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		struct buf	 ours = { NULL, 0, 0 };
 		int		 len;
 
-		doc = xhtml_document(&b, &b.index, NULL, 0, NULL, NULL);
+		doc = xhtml_document(&b, &b.summary, NULL, 0, NULL, NULL);
 		xhtml_serialize(doc, 0, &ours);
 		check_xml(ours.ptr, ours.len, "XHTML");
 		/* Our serialiser writes what libxml2's would. */
@@ -271,7 +271,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 # else
 		struct buf out = { NULL, 0, 0 };
 
-		roff_page(&b, &b.index, &out);
+		roff_page(&b, &b.summary, &out);
 		check_man(&out);
 		buf_free(&out);
 # endif

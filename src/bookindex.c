@@ -20,7 +20,7 @@
 #include <string.h>
 
 #include "highlight.h"
-#include "index.h"
+#include "bookindex.h"
 
 struct mention {
 	char			*text;
@@ -129,7 +129,7 @@ option_term(const char *s)
 }
 
 char *
-index_code_term(const char *code, const char *const *mods, size_t nmods,
+bookindex_code_term(const char *code, const char *const *mods, size_t nmods,
     int python)
 {
 	char		*s, *t, *term = NULL;
@@ -539,10 +539,10 @@ cmp_occ(const void *a, const void *b)
 }
 
 void
-index_build(const struct book *b, struct book_index *ix)
+bookindex_build(const struct book *b, struct bookindex *ix)
 {
 	struct found	 found, *c = &found;
-	struct ix_term	*t = NULL;
+	struct bookindex_term	*t = NULL;
 	char		*term;
 	size_t		 i;
 
@@ -553,7 +553,7 @@ index_build(const struct book *b, struct book_index *ix)
 	drop_made(c);
 	/* Every import is known now: judge the code spans. */
 	for (i = 0; i < c->nc; i++) {
-		term = index_code_term(c->c[i].literal,
+		term = bookindex_code_term(c->c[i].literal,
 		    (const char *const *)c->mods, c->nmods, c->python);
 		if (term != NULL)
 			add_occ(c, term, 1, c->c[i].d, c->c[i].h);
@@ -589,7 +589,7 @@ index_build(const struct book *b, struct book_index *ix)
 }
 
 void
-index_free(struct book_index *ix)
+bookindex_free(struct bookindex *ix)
 {
 	size_t	 i;
 
@@ -603,7 +603,7 @@ index_free(struct book_index *ix)
 }
 
 int
-index_letter(const struct ix_term *t)
+bookindex_letter(const struct bookindex_term *t)
 {
 	int	 c = (unsigned char)t->key[0];
 

@@ -4,27 +4,27 @@
  * book that mention it.  Built from the resolved book; the EPUB and man
  * back ends only read it.
  */
-#ifndef GUIDEBOOK_INDEX_H
-#define GUIDEBOOK_INDEX_H
+#ifndef GUIDEBOOK_BOOKINDEX_H
+#define GUIDEBOOK_BOOKINDEX_H
 
 #include "book.h"
 
 /* A place a term appears: a section of a chapter (heading NULL: top). */
-struct ix_ref {
+struct bookindex_ref {
 	const struct doc	*doc;
 	const struct heading	*heading;
 };
 
-struct ix_term {
+struct bookindex_term {
 	char		*text;		/* as shown */
 	char		*key;		/* sort key: lower case, no leading _ - */
 	int		 code;		/* a name (monospace), not a concept */
-	struct ix_ref	*refs;		/* in book order, no duplicates */
+	struct bookindex_ref	*refs;		/* in book order, no duplicates */
 	size_t		 nrefs;
 };
 
-struct book_index {
-	struct ix_term	*terms;		/* sorted by key, then text */
+struct bookindex {
+	struct bookindex_term	*terms;		/* sorted by key, then text */
 	size_t		 n;
 };
 
@@ -32,11 +32,11 @@ struct book_index {
  * The index of a loaded book: every chapter is walked (doc_open) for
  * code spans, marked concepts and its examples' imports.
  */
-void	index_build(const struct book *, struct book_index *);
-void	index_free(struct book_index *);
+void	bookindex_build(const struct book *, struct bookindex *);
+void	bookindex_free(struct bookindex *);
 
 /* The letter a term is filed under: 'A' to 'Z', or '#'. */
-int	index_letter(const struct ix_term *);
+int	bookindex_letter(const struct bookindex_term *);
 
 /*
  * The index term a code span names, or NULL for noise (literals,
@@ -45,7 +45,7 @@ int	index_letter(const struct ix_term *);
  * says whether the book's code is Python (else only options are
  * terms).  Exposed for tests; caller frees.
  */
-char	*index_code_term(const char *code, const char *const *modules,
+char	*bookindex_code_term(const char *code, const char *const *modules,
 	    size_t nmodules, int python);
 
 #endif
