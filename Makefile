@@ -45,12 +45,25 @@ SRCS	 = src/book.c src/scan.c src/frontmatter.c src/links.c src/summary.c src/ep
 	   src/diagram.c src/image.c src/html.c src/table.c src/footnote.c src/gfm.c
 OBJS	 = $(SRCS:src/%.c=build/%.o)
 
-# The chapters: the .md targets of the index's list-item links.
-GUIDES	:= $(shell sed -n 's/^ *[-*+] *\[[^]]*\](\([^):]*\.md\)[^a-z0-9_.-].*/guides\/\1/p' \
-	guides/README.md 2>/dev/null)
 INDEX	 = guides/README.md
 EPUB	 = dist/pyinternals.epub
 MANSTAMPS = $(patsubst guides/%.md,build/man/%.stamp,$(INDEX) $(GUIDES))
+
+# The chapters (GUIDES), as guidebook itself reads the index: `guidebook
+# list` writes build/chapters.mk, which make includes, and remakes (then
+# restarts) when the index or guidebook changes; its rule is below.
+# Goals that build nothing skip it, so that `make deps` and `make clean`
+# need no compiler.
+NOBUILD_GOALS = clean deps
+ifneq ($(MAKECMDGOALS),)
+ifeq ($(filter-out $(NOBUILD_GOALS),$(MAKECMDGOALS)),)
+NO_CHAPTERS = 1
+endif
+endif
+ifndef NO_CHAPTERS
+-include build/chapters.mk
+endif
+
 GB	 = ./guidebook
 GBFLAGS	 = --strict
 
@@ -58,6 +71,16 @@ all: guidebook $(EPUB) $(MANSTAMPS)
 
 guidebook: $(OBJS)
 	$(CC) -pthread $(CFLAGS) $(LDFLAGS) -o $@ $(OBJS) $(PKG_LIBS) $(LDLIBS)
+
+# The chapter list (see GUIDES above).
+build/chapters.mk: guidebook $(INDEX) | build
+	$(GB) list $(INDEX) > $@.list
+	{ echo '# Written by make from: guidebook list $(INDEX)'; \
+	  echo 'GUIDES ='; \
+	  tail -n +2 $@.list | while IFS= read -r f; do \
+	      echo "GUIDES += $$f"; done; } > $@.tmp
+	rm -f $@.list
+	mv $@.tmp $@
 
 build/%.o: src/%.c | build
 	$(CC) $(STD_CPPFLAGS) $(PKG_CFLAGS) $(CPPFLAGS) $(STD_CFLAGS) \
@@ -163,8 +186,9 @@ build/fortify/guidebook: $(SRCS) $(wildcard src/*.h)
 TSAN_CC	?= clang
 build/tsan/guidebook: $(SRCS) $(wildcard src/*.h)
 	@mkdir -p build/tsan
-	$(TSAN_CC) $(STD_CPPFLAGS) $(PKG_CFLAGS) -g -O1 -pthread \
-	    -fsanitize=thread -o $@ $(SRCS) $(PKG_LIBS)
+	$(TSAN_CC) $(STD_CPPFLAGS) $(PKG_CFLAGS) $(CPPFLAGS) $(CFLAGS) \
+	    -g -O1 -pthread -fsanitize=thread $(LDFLAGS) -o $@ $(SRCS) \
+	    $(PKG_LIBS) $(LDLIBS)
 
 # Fuzzing (clang and its libFuzzer runtime): one harness per path, each
 # run for FUZZ_SECONDS, seeded from the test inputs and the guides.
@@ -181,8 +205,9 @@ build/fuzz:
 	mkdir -p $@
 
 build/fuzz/fuzz-%: tests/fuzz/fuzz.c $(FUZZ_LIB_SRCS) $(wildcard src/*.h) | build/fuzz
-	$(FUZZ_CC) $(STD_CPPFLAGS) -DFUZZ_$* -Isrc $(PKG_CFLAGS) $(FUZZ_CFLAGS) \
-	    -o $@ tests/fuzz/fuzz.c $(FUZZ_LIB_SRCS) $(PKG_LIBS)
+	$(FUZZ_CC) $(STD_CPPFLAGS) -DFUZZ_$* -Isrc $(PKG_CFLAGS) $(CPPFLAGS) \
+	    $(CFLAGS) $(FUZZ_CFLAGS) $(LDFLAGS) -o $@ tests/fuzz/fuzz.c \
+	    $(FUZZ_LIB_SRCS) $(PKG_LIBS) $(LDLIBS)
 
 build/fuzz/seed-epub: tests/fuzz/make-seeds.py | build/fuzz
 	$(PYTHON) tests/fuzz/make-seeds.py $@
@@ -210,7 +235,7 @@ cc_links = $(shell d=$$(mktemp -d) && printf 'int main(void){return 0;}\n' | \
 	$(1) $(2) -x c -o $$d/a.out - >/dev/null 2>&1 && echo yes; rm -rf $$d)
 ASAN_PROBE = -fsanitize=address,undefined
 HAVE_ASAN := $(call cc_links,$(CC),$(ASAN_PROBE))
-HAVE_TSAN := $(call cc_links,$(TSAN_CC),-fsanitize=thread)
+HAVE_TSAN := $(call cc_links,$(TSAN_CC),$(CFLAGS) -fsanitize=thread $(LDFLAGS))
 endif
 
 check: all build/fortify/guidebook build/diagram-driver \

@@ -593,8 +593,9 @@ bookindex_groups(struct epub_writer *ep)
 	}
 }
 
+/* The <section> an index page puts its terms in, labelled by title_id. */
 static xmlNodePtr
-bookindex_section(xmlNodePtr body, const char *title_id)
+bookindex_open(xmlNodePtr body, const char *title_id)
 {
 	xmlNodePtr	 sec;
 
@@ -615,7 +616,7 @@ bookindex_page(const struct epub_writer *ep, const void *arg)
 	size_t		 k;
 
 	doc = xhtml_skeleton(ep->b, "Index", CSS_NAME, XHTML_EPUB, &body);
-	sec = bookindex_section(body, "index-title");
+	sec = bookindex_open(body, "index-title");
 	el = xhtml_elem_ns(sec, NULL, "h1", "Index");
 	prop(el, "id", "index-title");
 	xhtml_nl(sec);
@@ -646,7 +647,7 @@ bookindex_letter_page(const struct epub_writer *ep, const void *arg)
 
 	title = xasprintf("Index: %s", g->label);
 	doc = xhtml_skeleton(ep->b, title, CSS_NAME, XHTML_EPUB, &body);
-	sec = bookindex_section(body, g->id);
+	sec = bookindex_open(body, g->id);
 	el = xhtml_elem_ns(sec, NULL, "h1", title);
 	prop(el, "id", g->id);
 	free(title);

@@ -993,7 +993,7 @@ header(struct roff_writer *r)
 
 /* pyinternals(7) INDEX: each term and the pages that explain it. */
 static void
-bookindex_section(struct roff_writer *r)
+write_bookindex(struct roff_writer *r)
 {
 	const struct bookindex	*ix = r->b->bookindex;
 	const struct doc	*d;
@@ -1202,7 +1202,7 @@ roff_page(const struct book *b, const struct doc *d, struct buf *out)
 	flush_notes(&r, 1);
 	doc_close(d);
 	if (d == &b->summary)
-		bookindex_section(&r);
+		write_bookindex(&r);
 	see_also(&r);
 	roff_eol(&r.w);
 	/* man(1) runs tbl(1) on a page whose first line says so. */
