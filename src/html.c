@@ -167,20 +167,6 @@ copy_a11y_attr(const char *name, const char *v, xmlNodePtr dst)
 	return 0;
 }
 
-static int
-id_used(const struct doc *d, const char *id)
-{
-	size_t	 i;
-
-	for (i = 0; i < d->nheads; i++)
-		if (strcmp(d->heads[i].id, id) == 0)
-			return 1;
-	for (i = 0; i < d->nanchors; i++)
-		if (strcmp(d->anchors[i], id) == 0)
-			return 1;
-	return 0;
-}
-
 /* An id others may link to: unique in the document, no blanks. */
 static void
 add_anchor(struct judge *j, const char *id, xmlNodePtr dst)
@@ -189,7 +175,7 @@ add_anchor(struct judge *j, const char *id, xmlNodePtr dst)
 
 	if (*id == '\0' || strpbrk(id, " \t\n\r\f") != NULL)
 		warn_at(j, "raw HTML id '%s' is not a valid id; dropped", id);
-	else if (id_used(d, id))
+	else if (doc_id_taken(d, id))
 		warn_at(j, "raw HTML id '%s' is already an id of this "
 		    "document; dropped", id);
 	else {

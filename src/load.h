@@ -25,6 +25,9 @@ int	 frontmatter_apply(struct book *, struct doc *, int where);
  */
 int	 doc_scan(struct book *, struct doc *);
 
+/* Is id taken in d, by a heading or by an anchor of raw HTML? */
+int	 doc_id_taken(const struct doc *, const char *id);
+
 /* Is the real path of file inside the real directory dir? */
 int	 inside_dir(const char *dir, const char *file);
 

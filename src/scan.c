@@ -73,8 +73,8 @@ slugify(const char *text)
 }
 
 /* Is id taken in d, by a heading or by an anchor of raw HTML? */
-static int
-id_taken(const struct doc *d, const char *id)
+int
+doc_id_taken(const struct doc *d, const char *id)
 {
 	size_t	 i;
 
@@ -111,7 +111,7 @@ add_heading(struct doc *d, cmark_node *n, size_t *cap, struct buf *text)
 	buf_puts(text, "");
 	/* {#name} after the text: the author's id, if it is free. */
 	if ((c = cmark_node_last_child(n)) != NULL && is_id(c, &name) &&
-	    !id_taken(d, name))
+	    !doc_id_taken(d, name))
 		base = xstrdup(name);
 	else {
 		if (c != NULL && is_id(c, &name))
@@ -121,7 +121,7 @@ add_heading(struct doc *d, cmark_node *n, size_t *cap, struct buf *text)
 		base = slugify(str_trim(text->ptr));
 	}
 	id = xstrdup(base);
-	for (k = 1; id_taken(d, id); k++) {
+	for (k = 1; doc_id_taken(d, id); k++) {
 		free(id);
 		id = xasprintf("%s-%zu", base, k);
 	}
