@@ -468,24 +468,98 @@ has_element(xmlNodePtr n)
 	return 0;
 }
 
-/* Text for man pages: blanks collapsed.  Caller frees. */
+/* Elements that start a line of their own in the plain text. */
+static int
+is_line_element(const xmlChar *name)
+{
+	static const char *const lines[] = {
+		"address", "article", "aside", "blockquote", "br", "caption",
+		"dd", "div", "dl", "dt", "figcaption", "figure", "footer",
+		"h1", "h2", "h3", "h4", "h5", "h6", "header", "hr", "li",
+		"main", "nav", "ol", "p", "pre", "section", "table", "tbody",
+		"tfoot", "thead", "tr", "ul", NULL
+	};
+	size_t	 i;
+
+	for (i = 0; lines[i] != NULL; i++)
+		if (strcmp((const char *)name, lines[i]) == 0)
+			return 1;
+	return 0;
+}
+
+static int
+is_cell(xmlNodePtr n)
+{
+	return n->type == XML_ELEMENT_NODE &&
+	    (strcmp((const char *)n->name, "td") == 0 ||
+	    strcmp((const char *)n->name, "th") == 0);
+}
+
+/* Is cell n the first of its row? */
+static int
+first_cell(xmlNodePtr n)
+{
+	for (n = n->prev; n != NULL; n = n->prev)
+		if (is_cell(n))
+			return 0;
+	return 1;
+}
+
+/* Add c to t unless it would double a separator or open the text. */
+static void
+plain_sep(struct buf *t, char c)
+{
+	while (t->len > 0 && t->ptr[t->len - 1] == ' ')
+		t->ptr[--t->len] = '\0';
+	if (t->len == 0 || t->ptr[t->len - 1] == '\n')
+		return;
+	buf_putc(t, c);
+}
+
+/*
+ * Text for man pages: blanks collapsed, a line for each block-level
+ * element (paragraphs, list items, table rows), " | " between the
+ * cells of a row.  A walk without recursion.  Caller frees.
+ */
 static char *
-plain_text(xmlNodePtr n)
+plain_text(xmlNodePtr top)
 {
 	struct buf	 t = { NULL, 0, 0 };
-	xmlChar		*content = xmlNodeGetContent(n);
+	xmlNodePtr	 n = top->children;
 	const xmlChar	*s;
 
-	for (s = content; s != NULL && *s != '\0'; s++) {
-		if (isspace(*s)) {
-			if (t.len > 0 && t.ptr[t.len - 1] != ' ')
-				buf_putc(&t, ' ');
-		} else
-			buf_putc(&t, *s);
+	while (n != NULL) {
+		if (n->type == XML_TEXT_NODE && n->content != NULL) {
+			for (s = n->content; *s != '\0'; s++)
+				if (!isspace(*s))
+					buf_putc(&t, *s);
+				else if (t.len > 0 && t.ptr[t.len - 1] != ' ' &&
+				    t.ptr[t.len - 1] != '\n')
+					buf_putc(&t, ' ');
+		} else if (n->type == XML_ELEMENT_NODE) {
+			if (is_line_element(n->name))
+				plain_sep(&t, '\n');
+			else if (is_cell(n) && !first_cell(n)) {
+				plain_sep(&t, ' ');
+				buf_puts(&t, "| ");
+			}
+			if (n->children != NULL) {
+				n = n->children;
+				continue;
+			}
+		}
+		/* Next: a sibling, or the sibling of the nearest ancestor. */
+		while (n != top && n->next == NULL) {
+			n = n->parent;
+			if (n != top && n->type == XML_ELEMENT_NODE &&
+			    is_line_element(n->name))
+				plain_sep(&t, '\n');
+		}
+		n = n == top ? NULL : n->next;
 	}
-	if (t.len > 0 && t.ptr[t.len - 1] == ' ')
+	while (t.len > 0 && (t.ptr[t.len - 1] == ' ' ||
+	    t.ptr[t.len - 1] == '\n'))
 		t.ptr[--t.len] = '\0';
-	xmlFree(content);
 	if (t.ptr == NULL)
 		buf_puts(&t, "");
 	return buf_take(&t);

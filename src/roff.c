@@ -139,6 +139,21 @@ text(struct roff_writer *r, const char *s, int flags)
  * tag; .IP (paragraphs) or .sp (anything else) inside a list item;
  * .PP elsewhere.
  */
+/*
+ * In a table cell, a text that ends where a name may break (". / ,")
+ * and runs on into the next inline ("`a`/`b`") breaks there too, as
+ * the cell's width assumes.
+ */
+static void
+cell_break(struct roff_writer *r, cmark_node *n, const char *lit)
+{
+	size_t	 len = strlen(lit);
+
+	if (r->in_cell && len > 0 && strchr("./,", lit[len - 1]) != NULL &&
+	    cmark_node_next(n) != NULL && !r->w.bol)
+		roff_raw(&r->w, "\\:");
+}
+
 /* Text before the first section goes under DESCRIPTION. */
 static void
 open_description(struct roff_writer *r)
@@ -206,17 +221,30 @@ code_block(struct roff_writer *r, cmark_node *n)
 	r->need = 1;
 }
 
-/* Raw HTML blocks: their text, as a paragraph. */
+/*
+ * Raw HTML blocks: their text as a paragraph, a line for each of its
+ * paragraphs, list items and table rows (html.c sets the lines).
+ */
 static void
 html_block(struct roff_writer *r, cmark_node *n)
 {
 	const struct html	*h = node_html(n);
+	const char		*s, *eol;
+	char			*line;
 
 	if (h == NULL || h->kind != HTML_BLOCK || h->text[0] == '\0')
 		return;
 	block_start(r, 1);
-	text(r, h->text, 0);
-	roff_eol(&r->w);
+	for (s = h->text; ; s = eol + 1) {
+		eol = strchr(s, '\n');
+		line = eol ? xstrndup(s, (size_t)(eol - s)) : xstrdup(s);
+		text(r, line, 0);
+		free(line);
+		roff_eol(&r->w);
+		if (eol == NULL)
+			break;
+		roff_macro(&r->w, ".br");
+	}
 }
 
 /* Inline raw HTML: tags carry no text, but a line break and an image do. */
@@ -516,8 +544,8 @@ measure(const char *s, int *len, int *word)
 		if (run > *word)
 			*word = run;
 		/* Where roff_escape lets a name break (RE_NAME). */
-		if (*s == '.' || *s == '/' || (*s == '-' && s > start &&
-		    isalnum((unsigned char)s[-1]) &&
+		if (*s == '.' || *s == '/' || *s == ',' || (*s == '-' &&
+		    s > start && isalnum((unsigned char)s[-1]) &&
 		    isalpha((unsigned char)s[1])))
 			run = 0;
 	}
@@ -885,7 +913,9 @@ leaf(struct roff_writer *r, cmark_node *n)
 			lit += r->skip_bytes;
 			r->skip_text = NULL;
 		}
-		text(r, lit, 0);
+		/* A narrow cell breaks long words where names do. */
+		text(r, lit, r->in_cell ? RE_NAME : 0);
+		cell_break(r, n, lit);
 		break;
 	case CMARK_NODE_CODE:
 		/* Code keeps its case, even in an upper-case heading. */
@@ -893,6 +923,7 @@ leaf(struct roff_writer *r, cmark_node *n)
 		lit = cmark_node_get_literal(n);
 		roff_escape(&r->w, lit, strlen(lit), RE_LITERAL | RE_NAME);
 		font_pop(r);
+		cell_break(r, n, lit);
 		break;
 	case CMARK_NODE_SOFTBREAK:
 		if (r->in_heading)
@@ -976,10 +1007,15 @@ header(struct roff_writer *r)
 	/*
 	 * Ragged right and no hyphenation, as mandoc renders anyway: code
 	 * and page names are never split by a hyphen, and groff never has
-	 * to stretch a line around a long one.
+	 * to stretch a line around a long one.  groff 1.23 and later set
+	 * both again at every paragraph, from the page's HY register and
+	 * AD string: without them a table cell or a line of a URL that has
+	 * no space to stretch is a warning under -ww.
 	 */
 	roff_macro(&r->w, ".nh");
 	roff_macro(&r->w, ".ad l");
+	roff_macro(&r->w, ".nr HY 0");
+	roff_macro(&r->w, ".ds AD l");
 	roff_macro(&r->w, ".SH NAME");
 	text(r, d->man, RE_LITERAL);
 	for (i = 0; i < d->naliases; i++) {

@@ -223,14 +223,15 @@ roff_escape(struct roff_w *w, const char *s, size_t len, int flags)
 		if (w->bol && (c == '.' || c == '\''))
 			BUF_LIT(b, "\\&");
 		/*
-		 * Long names may break after a dot or a slash, and after a
-		 * hyphen that follows a letter (page names), never hyphenate.
+		 * Long names may break after a dot, a slash or a comma, and
+		 * after a hyphen that follows a letter (page names), never
+		 * hyphenate.
 		 */
 		if ((flags & RE_NAME) && i > 1 && (s[i - 1] == '.' ||
-		    s[i - 1] == '/' || (s[i - 1] == '-' &&
+		    s[i - 1] == '/' || s[i - 1] == ',' || (s[i - 1] == '-' &&
 		    isalnum((unsigned char)s[i - 2]) &&
 		    isalpha((unsigned char)c))) && c != ' ' && c != '.' &&
-		    c != '/' && c != '-')
+		    c != '/' && c != ',' && c != '-')
 			BUF_LIT(b, "\\:");
 		w->bol = 0;
 		switch (c) {

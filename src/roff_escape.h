@@ -13,7 +13,7 @@
 #define RE_UPPER	0x02	/* ASCII letters in upper case */
 #define RE_NOFILL	0x04	/* keep blanks and newlines (code blocks) */
 #define RE_ARG		0x08	/* quoted macro argument: '"' as \(dq */
-#define RE_NAME		0x10	/* a name or code: may break after . and / */
+#define RE_NAME		0x10	/* a name, code, a cell: may break after . / , */
 
 /*
  * Output being written: the buffer, whether we are at a line start, and

@@ -104,14 +104,15 @@ def split_fm(text):
     return lines, text[m.end():]
 
 
-def index_chapters(body):
-    """The chapter files the index lists, in order (as the Makefile)."""
-    out = []
-    for m in re.finditer(r"^ *[-*+] *\[[^]]*\]\(([^):#?]*\.md)", body,
-                         re.M):
-        if m.group(1) not in out:
-            out.append(m.group(1))
-    return out
+def index_chapters(guidebook, index):
+    """The chapter files the index lists, in order, relative to its
+    directory, as guidebook reads them (guidebook list)."""
+    r = subprocess.run([guidebook, "list", index], capture_output=True,
+                       text=True)
+    if r.returncode != 0:
+        die("guidebook list %s: %s" % (index, r.stderr.strip()))
+    return [os.path.relpath(p, os.path.dirname(index))
+            for p in r.stdout.splitlines()[1:]]
 
 
 def rewrite_links(text, names, prefix):
@@ -165,10 +166,10 @@ class Book:
         self.title = title
 
 
-def load_real():
+def load_real(guidebook):
     index = os.path.join(GUIDES, "README.md")
     fm, body = split_fm(read(index))
-    names = index_chapters(body)
+    names = index_chapters(guidebook, index)
     bodies = [split_fm(read(os.path.join(GUIDES, n)))[1] for n in names]
     allmd = os.path.join(WORK, "real", "all.md")
     write(allmd, concat(body, bodies))
@@ -645,7 +646,7 @@ def dpkg_version(pkg):
 STAGES = (
     ("reading the book (`book_load`)", "book_load", 0),
     ("parsing Markdown with libcmark (`tree_parse`)", "tree_parse", 1),
-    ("the book index (`index_build`)", "index_build", 0),
+    ("the back-of-book index (`bookindex_build`)", "bookindex_build", 0),
     ("making and packing the pages (`pack_job`)", "pack_job", 0),
     ("building XHTML trees in libxml2 (`xhtml_render`)", "xhtml_render", 1),
     ("highlighting code (`highlight`)", "highlight", 2),
@@ -863,7 +864,7 @@ def main():
     started, load0 = time.time(), loadavg()
     os.makedirs(WORK, exist_ok=True)
     shutil.rmtree(os.path.join(WORK, "out"), ignore_errors=True)
-    real, fm, body, names = load_real()
+    real, fm, body, names = load_real(args.guidebook)
     books = {"real": real}
     order = ["real"]
     for s in scales:

@@ -65,7 +65,7 @@ known_request(const char *line, size_t len)
 	    "RS", "RE", "EX", "EE", "UR", "UE", "br", "sp", "BR", "TP", "so",
 	    "fchar", "nh", "ad", "TS", "TE", NULL };
 	static const char *const whole[] = { ".if \\n(.x \\{\\", ".\\}",
-	    "'\\\" t", NULL };
+	    "'\\\" t", ".nr HY 0", ".ds AD l", NULL };
 	size_t	 i, n;
 
 	for (i = 0; whole[i] != NULL; i++)
