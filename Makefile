@@ -42,7 +42,8 @@ endif
 SRCS	 = src/book.c src/scan.c src/frontmatter.c src/links.c src/summary.c src/epub.c src/examples.c src/highlight.c \
 	   src/main.c src/roff.c src/roff_escape.c src/util.c src/uuid.c \
 	   src/xhtml.c src/bookindex.c src/pool.c src/tree.c src/codeinfo.c \
-	   src/diagram.c src/image.c src/html.c src/table.c src/footnote.c src/gfm.c
+	   src/diagram.c src/image.c src/html.c src/table.c src/footnote.c src/gfm.c \
+	   src/archive.c
 OBJS	 = $(SRCS:src/%.c=build/%.o)
 
 INDEX	 = guides/README.md

@@ -3,8 +3,7 @@
  * parsed and scanned once (heading ids, links, code blocks), then the
  * links resolved.  Every diagnostic about the input comes from the
  * loader (this file, scan.c, frontmatter.c, links.c, summary.c,
- * codeinfo.c, html.c),
- * with file:line:col.
+ * codeinfo.c, html.c, image.c), with file:line:col.
  */
 #include <sys/stat.h>
 
@@ -225,7 +224,7 @@ doc_read(struct book *b, struct doc *d, const char *raw, size_t rawlen,
 	return rc;
 }
 
-/* After the parse: headings, links and the index's terms. */
+/* After the parse: heading ids and links (scan.c), then annotations. */
 static int
 doc_finish(struct book *b, struct doc *d)
 {
@@ -263,26 +262,25 @@ parse_job(void *arg, size_t k)
 
 /*
  * Trees of a book up to this many bytes of Markdown stay in memory from
- * the first parse (about four times their source: 4 MB for the guides'
- * 1 MB, measured as peak RSS); a larger book keeps only its text and
- * parses each chapter again when something opens it (the index, the
- * figures, each back end: four parses instead of one, 46% more
- * instructions on the guides), so its memory stays a small multiple of
- * its size.
+ * the first parse: they add 4.9 MB to the peak RSS of an EPUB build of
+ * the guides' 1.0 MB, 28 MB for four times the guides (-j1).  A larger
+ * book keeps only its text and parses each chapter again when a back
+ * end opens it (the EPUB's figures and pages, the man pages), which
+ * would cost the guides 19% more instructions for an EPUB and 46% more
+ * for the man pages, but keeps memory a small multiple of the input.
  */
-#define KEEP_TREES_MAX	((size_t)4 * 1024 * 1024)
+#define KEEP_TREES_MAX	((size_t)2 * 1024 * 1024)
 
-/* After the first parse: keep the tree, or free it until doc_open. */
+/*
+ * After the first parse (and the walk): keep the tree for good, or free
+ * it until doc_open.
+ */
 static void
 doc_unload(const struct book *b, struct doc *d)
 {
-	if (b->source_bytes <= KEEP_TREES_MAX) {
-		d->keep = 1;
-		return;
-	}
-	if (d->root != NULL && d->opened == 0) {
+	d->keep = b->source_bytes <= KEEP_TREES_MAX;
+	if (!d->keep && d->root != NULL && d->opened == 0)
 		unparse(d);
-	}
 }
 
 static void
@@ -379,11 +377,12 @@ book_free(struct book *b)
 #define LOAD_WINDOW	((size_t)1024 * 1024)
 
 static int
-load_chapters(struct book *b)
+load_chapters(struct book *b, const struct book_walk *walk)
 {
-	size_t	*weight, *order;
-	size_t	 i, j, k, bytes, max;
-	int	 rc = 0;
+	struct doc	*d;
+	size_t		*weight, *order;
+	size_t		 i, j, k, bytes, max;
+	int		 rc = 0;
 
 	max = b->source_bytes <= KEEP_TREES_MAX ? (size_t)-1 : LOAD_WINDOW;
 	weight = xcalloc(b->nchapters, sizeof(*weight));
@@ -400,9 +399,15 @@ load_chapters(struct book *b)
 		pool_run(j - i, order, parse_job, &b->chapters[i]);
 		free(order);
 		for (k = i; k < j; k++) {
-			if (doc_finish(b, &b->chapters[k]) == -1)
+			d = &b->chapters[k];
+			if (doc_finish(b, d) == -1)
 				rc = -1;
-			doc_unload(b, &b->chapters[k]);
+			if (walk != NULL && d->root != NULL) {
+				d->opened++;	/* held: the walk's doc_close */
+				walk->chapter(walk->ctx, d);
+				d->opened--;	/* must not free it yet */
+			}
+			doc_unload(b, d);
 		}
 	}
 	free(weight);
@@ -410,7 +415,8 @@ load_chapters(struct book *b)
 }
 
 int
-book_load(struct book *b, const char *path, time_t epoch, int flags)
+book_load(struct book *b, const char *path, time_t epoch, int flags,
+    const struct book_walk *walk)
 {
 	const char	*base;
 	size_t		 i;
@@ -431,7 +437,7 @@ book_load(struct book *b, const char *path, time_t epoch, int flags)
 	if (summary_chapters(b) == -1)
 		rc = -1;
 	doc_unload(b, &b->summary);
-	if (load_chapters(b) == -1)
+	if (load_chapters(b, walk) == -1)
 		rc = -1;
 	/* On: every problem of the book is reported in one run. */
 	book_defaults(b);

@@ -1,11 +1,14 @@
 /*
  * The resolved book: metadata, parts and chapters.  Each chapter is
  * read and parsed once while loading, which gives every heading its
- * unique id and records every link, then its tree is freed: a book of
- * any size holds one tree at a time.  A back end that walks a chapter
- * opens it (doc_open parses the kept text again and attaches the
- * heading and link annotations, in the same order) and closes it
- * after.  Nothing else in the book changes after loading.
+ * unique id and records every link.  A book of up to KEEP_TREES_MAX
+ * bytes of Markdown (book.c) keeps every tree from then on; a larger
+ * one frees each tree once scanned and holds only the trees of one
+ * load window, then of the chapters open at the time.  A back end that
+ * walks a chapter opens it (doc_open: the kept tree, or the kept text
+ * parsed again with the heading and link annotations attached in the
+ * same order) and closes it after.  Nothing else in the book changes
+ * after loading.
  */
 #ifndef GUIDEBOOK_BOOK_H
 #define GUIDEBOOK_BOOK_H
@@ -153,11 +156,25 @@ struct book {
 #define BOOK_MAN	2	/* man page names must be unique */
 
 /*
- * Load the index at path and every chapter it lists; resolve heading
- * ids and links.  Diagnostics go to stderr; returns 0, or -1 when an
- * error was reported.  The book must be freed with book_free either way.
+ * A walk over the chapters while the loader holds their trees: chapter()
+ * is called for each, in book order, once it is parsed and scanned
+ * (heading ids set, links not yet resolved), unless it could not be
+ * read or parsed.  A pass over every tree costs no parse of its own
+ * then, even in a book too large to keep its trees.
  */
-int	book_load(struct book *, const char *path, time_t epoch, int flags);
+struct book_walk {
+	void		(*chapter)(void *ctx, const struct doc *);
+	void		*ctx;
+};
+
+/*
+ * Load the index at path and every chapter it lists; resolve heading
+ * ids and links.  walk, when not NULL, sees every chapter on the way.
+ * Diagnostics go to stderr; returns 0, or -1 when an error was
+ * reported.  The book must be freed with book_free either way.
+ */
+int	book_load(struct book *, const char *path, time_t epoch, int flags,
+	    const struct book_walk *walk);
 
 /*
  * Load one Markdown document (path NULL: standard input) as a book with

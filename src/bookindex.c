@@ -40,7 +40,7 @@ struct codespan {
 };
 
 /* What the walk over the chapters finds. */
-struct found {
+struct bookindex_walk {
 	struct mention	*o;		/* terms found */
 	size_t		 n, cap;
 	struct codespan	*c;		/* code spans not yet judged */
@@ -198,7 +198,7 @@ out:
 
 /* Module names imported by the code blocks of the book. */
 static void
-add_mod(struct found *c, const char *s, size_t n)
+add_mod(struct bookindex_walk *c, const char *s, size_t n)
 {
 	if (n < 2 || in_mods((const char *const *)c->mods, c->nmods, s, n))
 		return;
@@ -210,7 +210,7 @@ add_mod(struct found *c, const char *s, size_t n)
 }
 
 static void
-scan_imports(struct found *c, const char *code)
+scan_imports(struct bookindex_walk *c, const char *code)
 {
 	const char	*line, *s;
 	size_t		 n;
@@ -261,7 +261,7 @@ sort_key(const char *text)
 }
 
 static void
-add_occ(struct found *c, char *text, int code, const struct doc *d,
+add_occ(struct bookindex_walk *c, char *text, int code, const struct doc *d,
     const struct heading *h)
 {
 	struct mention	*o;
@@ -282,7 +282,7 @@ add_occ(struct found *c, char *text, int code, const struct doc *d,
 
 /* Concepts in <!-- index: a; b --> comments of raw HTML. */
 static void
-scan_comment(struct found *c, const char *html, const struct doc *d,
+scan_comment(struct bookindex_walk *c, const char *html, const struct doc *d,
     const struct heading *h)
 {
 	const char	*s = html, *end, *t, *semi;
@@ -332,7 +332,7 @@ scan_comment(struct found *c, const char *html, const struct doc *d,
 }
 
 static void
-add_cand(struct found *c, const char *literal, const struct doc *d,
+add_cand(struct bookindex_walk *c, const char *literal, const struct doc *d,
     const struct heading *h)
 {
 	if (c->nc == c->capc) {
@@ -418,7 +418,7 @@ is_stdlib(const char *s, size_t n)
  * "NAME" given to a path function, in the code of a block.
  */
 static void
-scan_made(struct found *c, const char *code)
+scan_made(struct bookindex_walk *c, const char *code)
 {
 	const char	*s, *q;
 	size_t		 n;
@@ -443,7 +443,7 @@ scan_made(struct found *c, const char *code)
 
 /* The candidates of one chapter: code spans, comments, imports. */
 static void
-gather(struct found *c, const struct doc *d)
+gather(struct bookindex_walk *c, const struct doc *d)
 {
 	cmark_iter		*it;
 	cmark_event_type	 ev;
@@ -487,7 +487,7 @@ gather(struct found *c, const struct doc *d)
 
 /* Take out of the module set the modules the examples make. */
 static void
-drop_made(struct found *c)
+drop_made(struct bookindex_walk *c)
 {
 	size_t	 i, k, m = 0;
 
@@ -504,7 +504,7 @@ drop_made(struct found *c)
 }
 
 static void
-found_free(struct found *c)
+walk_free(struct bookindex_walk *c)
 {
 	size_t	 i;
 
@@ -538,18 +538,26 @@ cmp_occ(const void *a, const void *b)
 	return r;
 }
 
-void
-bookindex_build(const struct book *b, struct bookindex *ix)
+struct bookindex_walk *
+bookindex_start(void)
 {
-	struct found	 found, *c = &found;
+	return xcalloc(1, sizeof(struct bookindex_walk));
+}
+
+void
+bookindex_chapter(void *walk, const struct doc *d)
+{
+	gather(walk, d);
+}
+
+void
+bookindex_finish(struct bookindex_walk *c, struct bookindex *ix)
+{
 	struct bookindex_term	*t = NULL;
 	char		*term;
 	size_t		 i;
 
 	memset(ix, 0, sizeof(*ix));
-	memset(c, 0, sizeof(*c));
-	for (i = 0; i < b->nchapters; i++)
-		gather(c, &b->chapters[i]);
 	drop_made(c);
 	/* Every import is known now: judge the code spans. */
 	for (i = 0; i < c->nc; i++) {
@@ -585,7 +593,8 @@ bookindex_build(const struct book *b, struct bookindex *ix)
 		t->refs[t->nrefs].heading = o->h;
 		t->nrefs++;
 	}
-	found_free(c);		/* the terms own the texts now */
+	walk_free(c);		/* the terms own the texts now */
+	free(c);
 }
 
 void

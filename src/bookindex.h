@@ -1,8 +1,8 @@
 /*
  * The back-of-book index: Python names found in code spans, and concepts
  * the authors mark with an HTML comment, each with the sections of the
- * book that mention it.  Built from the resolved book; the EPUB and man
- * back ends only read it.
+ * book that mention it.  Built while the book loads, from each chapter
+ * the loader has parsed; the EPUB and man back ends only read it.
  */
 #ifndef GUIDEBOOK_BOOKINDEX_H
 #define GUIDEBOOK_BOOKINDEX_H
@@ -29,10 +29,18 @@ struct bookindex {
 };
 
 /*
- * The index of a loaded book: every chapter is walked (doc_open) for
- * code spans, marked concepts and its examples' imports.
+ * The index is built while the book loads: bookindex_start, then
+ * bookindex_chapter as the chapter function of the loader's book_walk
+ * (ctx: what bookindex_start returned) gathers each chapter's code
+ * spans, marked concepts and examples' imports, and bookindex_finish
+ * turns them into *ix (freeing the walk; call it even when the load
+ * failed).  Free ix with bookindex_free.
  */
-void	bookindex_build(const struct book *, struct bookindex *);
+struct bookindex_walk;
+
+struct bookindex_walk	*bookindex_start(void);
+void	bookindex_chapter(void *walk, const struct doc *);
+void	bookindex_finish(struct bookindex_walk *, struct bookindex *ix);
 void	bookindex_free(struct bookindex *);
 
 /* The letter a term is filed under: 'A' to 'Z', or '#'. */

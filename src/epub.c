@@ -1,6 +1,6 @@
 /*
  * EPUB 3 writer.  Every XML file is a libxml2 tree; the archive is
- * built in memory with libzip (mimetype first and stored, timestamps
+ * built in memory by archive.c (mimetype first and stored, timestamps
  * from the book's epoch in UTC) so that callers decide where the bytes
  * go.  Generated pages: cover, title page, nav (the contents page, in
  * the spine) and one page per part.
@@ -11,12 +11,11 @@
 #include <time.h>
 
 #include <libxml/tree.h>
-#include <zip.h>
 
+#include "archive.h"
+#include "bookindex.h"
 #include "diagram.h"
 #include "epub.h"
-#include "bookindex.h"
-#include "pool.h"
 #include "uuid.h"
 #include "xhtml.h"
 
@@ -78,14 +77,10 @@ struct epub_writer;
 /* Builds a page when the archive asks for its bytes (caller frees). */
 typedef xmlDocPtr (*page_fn)(const struct epub_writer *, const void *arg);
 
-struct entry {
-	char		*name;
-	char		*data;		/* NULL for a page built on demand */
-	size_t		 len;
-	int		 store;		/* no compression */
-	page_fn		 gen;		/* on demand: builds the page */
+/* A page built on demand: the arg of its archive member. */
+struct lazy_page {
+	page_fn		 gen;
 	const void	*arg;
-	size_t		 weight;	/* about how much work: bytes */
 };
 
 /* One page of the index: the terms filed under a letter. */
@@ -102,8 +97,10 @@ struct epub_writer {
 	struct bookindex_group		*groups;
 	size_t			 ngroups;
 	const struct epub_opts	*o;
-	struct entry		*e;
+	struct archive_member	*e;		/* the archive, in order */
 	size_t			 n;
+	struct lazy_page	**lazy;		/* args of e[] made on demand */
+	size_t			 nlazy;
 	xmlDocPtr		 opf;
 	xmlNodePtr		 meta, manifest, spine;
 	xmlNsPtr		 dc;
@@ -128,9 +125,8 @@ add_entry(struct epub_writer *ep, const char *name, char *data, size_t len,
 	ep->e[ep->n].data = data;
 	ep->e[ep->n].len = len;
 	ep->e[ep->n].store = store;
-	ep->e[ep->n].gen = NULL;
-	ep->e[ep->n].arg = NULL;
 	ep->e[ep->n].weight = len;
+	ep->e[ep->n].arg = NULL;
 	ep->n++;
 }
 
@@ -219,14 +215,19 @@ static void
 add_lazy_page(struct epub_writer *ep, const char *id, const char *href, page_fn gen,
     const void *arg, size_t weight)
 {
-	char	*name;
+	struct lazy_page	*p;
+	char			*name;
 
 	manifest_item(ep, id, href, "application/xhtml+xml", NULL);
 	spine_item(ep, id);
+	p = xmalloc(sizeof(*p));
+	p->gen = gen;
+	p->arg = arg;
+	ep->lazy = xreallocarray(ep->lazy, ep->nlazy + 1, sizeof(*ep->lazy));
+	ep->lazy[ep->nlazy++] = p;
 	name = xasprintf("EPUB/%s", href);
 	add_entry(ep, name, NULL, 0, 0);
-	ep->e[ep->n - 1].gen = gen;
-	ep->e[ep->n - 1].arg = arg;
+	ep->e[ep->n - 1].arg = p;
 	ep->e[ep->n - 1].weight = weight;
 	free(name);
 }
@@ -1122,354 +1123,14 @@ add_guide(struct epub_writer *ep, const char *first)
 	}
 }
 
-/*
- * Every compressed member of the archive is built (if it is a page) and
- * deflated by a job of the pool, so the work spreads over all the
- * processors; libzip then only copies the compressed bytes into place.
- * Each member is deflated apart, in an archive of its own, so the bytes
- * are the same whatever the number of threads.
- */
-#define DEFLATE_LEVEL	5
-
-struct packed {
-	char		*buf;		/* the member's bytes as stored */
-	size_t		 clen;		/* their length */
-	size_t		 size;		/* uncompressed */
-	zip_uint32_t	 crc;
-	zip_uint16_t	 method;	/* ZIP_CM_DEFLATE, or STORE if smaller */
-	int		 failed;
-};
-
-struct packjob {
-	struct epub_writer	*ep;
-	size_t		*entry;		/* job k packs ep->e[entry[k]] */
-	struct packed	*pk;
-};
-
-/*
- * A new, empty archive in memory; *mem holds its bytes after zip_close().
- */
-static zip_t *
-mem_archive(zip_source_t **mem, zip_error_t *err)
+/* Make a page on demand (archive_make_fn): on a thread of the pool. */
+static char *
+make_page(void *ctx, const void *arg, size_t *len)
 {
-	zip_t	*za;
-
-	if ((*mem = zip_source_buffer_create(NULL, 0, 0, err)) == NULL)
-		return NULL;
-	if ((za = zip_open_from_source(*mem, ZIP_TRUNCATE, err)) == NULL) {
-		zip_source_free(*mem);
-		return NULL;
-	}
-	zip_source_keep(*mem);
-	return za;
-}
-
-/*
- * Deflate len bytes into pk with libzip alone: a one-member archive in
- * memory, whose member is then read back raw.  Returns 0 or -1.
- */
-static int
-deflate_mem(const char *data, size_t len, struct packed *pk)
-{
-	zip_error_t	 err;
-	zip_source_t	*mem, *src;
-	zip_t		*za;
-	zip_file_t	*f;
-	zip_stat_t	 st;
-	int		 rc = -1;
-
-	zip_error_init(&err);
-	if ((za = mem_archive(&mem, &err)) == NULL)
-		goto out;
-	if ((src = zip_source_buffer(za, data, len, 0)) == NULL ||
-	    zip_file_add(za, "m", src, 0) != 0) {
-		zip_source_free(src);
-		zip_discard(za);
-		zip_source_free(mem);
-		goto out;
-	}
-	if (zip_set_file_compression(za, 0, ZIP_CM_DEFLATE,
-	    DEFLATE_LEVEL) == -1 || zip_close(za) == -1) {
-		zip_discard(za);
-		zip_source_free(mem);
-		goto out;
-	}
-	if ((za = zip_open_from_source(mem, ZIP_RDONLY, &err)) == NULL) {
-		zip_source_free(mem);
-		goto out;
-	}
-	if (zip_stat_index(za, 0, 0, &st) == 0 &&
-	    (st.valid & (ZIP_STAT_SIZE | ZIP_STAT_COMP_SIZE |
-	    ZIP_STAT_COMP_METHOD | ZIP_STAT_CRC)) == (ZIP_STAT_SIZE |
-	    ZIP_STAT_COMP_SIZE | ZIP_STAT_COMP_METHOD | ZIP_STAT_CRC) &&
-	    st.size == len &&
-	    (f = zip_fopen_index(za, 0, ZIP_FL_COMPRESSED)) != NULL) {
-		pk->buf = xmalloc((size_t)st.comp_size);
-		if (zip_fread(f, pk->buf, st.comp_size) ==
-		    (zip_int64_t)st.comp_size) {
-			pk->clen = (size_t)st.comp_size;
-			pk->size = len;
-			pk->crc = st.crc;
-			pk->method = st.comp_method;
-			rc = 0;
-		}
-		zip_fclose(f);
-	}
-	zip_discard(za);
-out:
-	zip_error_fini(&err);
-	return rc;
-}
-
-/* Job k: build member entry[k] if it is a page, and deflate it. */
-static void
-pack_job(void *arg, size_t k)
-{
-	struct packjob	*pj = arg;
-	struct entry	*e = &pj->ep->e[pj->entry[k]];
-	char		*data;
-	size_t		 len;
+	const struct lazy_page	*p = arg;
 
 	xhtml_quiet();
-	if (e->gen != NULL)
-		data = serialize(e->gen(pj->ep, e->arg), 0, &len);
-	else {
-		data = e->data;
-		len = e->len;
-		e->data = NULL;
-	}
-	if (deflate_mem(data, len, &pj->pk[k]) == -1) {
-		free(pj->pk[k].buf);
-		pj->pk[k].buf = NULL;
-		pj->pk[k].failed = 1;
-	}
-	free(data);
-}
-
-/* A libzip source of bytes deflated already: copied, not compressed. */
-struct rawsrc {
-	const struct packed	*pk;
-	size_t			 off;
-	zip_error_t		 err;
-};
-
-static zip_int64_t
-raw_cb(void *ud, void *data, zip_uint64_t len, zip_source_cmd_t cmd)
-{
-	struct rawsrc	*z = ud;
-	zip_stat_t	*st;
-	size_t		 n;
-
-	switch (cmd) {
-	case ZIP_SOURCE_OPEN:
-		z->off = 0;
-		return 0;
-	case ZIP_SOURCE_READ:
-		n = z->pk->clen - z->off < len ? z->pk->clen - z->off :
-		    (size_t)len;
-		memcpy(data, z->pk->buf + z->off, n);
-		z->off += n;
-		return (zip_int64_t)n;
-	case ZIP_SOURCE_CLOSE:
-		return 0;
-	case ZIP_SOURCE_STAT:
-		st = data;
-		zip_stat_init(st);
-		st->size = z->pk->size;
-		st->comp_size = z->pk->clen;
-		st->crc = z->pk->crc;
-		st->comp_method = z->pk->method;
-		st->encryption_method = ZIP_EM_NONE;
-		st->valid |= ZIP_STAT_SIZE | ZIP_STAT_COMP_SIZE | ZIP_STAT_CRC |
-		    ZIP_STAT_COMP_METHOD | ZIP_STAT_ENCRYPTION_METHOD;
-		return sizeof(*st);
-	case ZIP_SOURCE_ERROR:
-		return zip_error_to_data(&z->err, data, len);
-	case ZIP_SOURCE_FREE:
-		zip_error_fini(&z->err);
-		free(z);
-		return 0;
-	case ZIP_SOURCE_SUPPORTS:
-		return zip_source_make_command_bitmap(ZIP_SOURCE_OPEN,
-		    ZIP_SOURCE_READ, ZIP_SOURCE_CLOSE, ZIP_SOURCE_STAT,
-		    ZIP_SOURCE_ERROR, ZIP_SOURCE_FREE, -1);
-	default:
-		zip_error_set(&z->err, ZIP_ER_OPNOTSUPP, 0);
-		return -1;
-	}
-}
-
-static zip_source_t *
-raw_source(zip_t *za, const struct packed *pk)
-{
-	struct rawsrc	*z;
-	zip_source_t	*src;
-
-	z = xcalloc(1, sizeof(*z));
-	z->pk = pk;
-	zip_error_init(&z->err);
-	if ((src = zip_source_function(za, raw_cb, z)) == NULL) {
-		zip_error_fini(&z->err);
-		free(z);
-	}
-	return src;
-}
-
-/*
- * Pack every member that is to be compressed, on the pool.  *pkp gets
- * one packed member per entry (empty for those stored as they are).
- * Returns 0, or -1 after a diagnostic.
- */
-static int
-pack_entries(struct epub_writer *ep, struct packed **pkp)
-{
-	struct packjob	 pj;
-	struct packed	*pk;
-	size_t		*order, *weight, n = 0, i, k;
-	int		 rc = 0;
-
-	pj.ep = ep;
-	pj.entry = xcalloc(ep->n, sizeof(*pj.entry));
-	for (i = 0; i < ep->n; i++)
-		if (!ep->e[i].store)
-			pj.entry[n++] = i;
-	pj.pk = xcalloc(n, sizeof(*pj.pk));
-	weight = xcalloc(n, sizeof(*weight));
-	for (k = 0; k < n; k++)
-		weight[k] = ep->e[pj.entry[k]].weight;
-	order = pool_order(weight, n);
-	pool_run(n, order, pack_job, &pj);
-	pk = xcalloc(ep->n, sizeof(*pk));
-	for (k = 0; k < n; k++) {
-		if (pj.pk[k].failed) {
-			diag_error(NULL, 0, 0, "cannot compress %s",
-			    ep->e[pj.entry[k]].name);
-			rc = -1;
-		}
-		pk[pj.entry[k]] = pj.pk[k];
-	}
-	free(order);
-	free(weight);
-	free(pj.pk);
-	free(pj.entry);
-	*pkp = pk;
-	return rc;
-}
-
-/* DOS date and time of the epoch, in UTC (never the local zone). */
-static void
-dos_time(time_t t, zip_uint16_t *dtime, zip_uint16_t *ddate)
-{
-	struct tm	 tm;
-
-	gmtime_r(&t, &tm);
-	if (tm.tm_year < 80) {
-		tm.tm_year = 80;
-		tm.tm_mon = 0;
-		tm.tm_mday = 1;
-		tm.tm_hour = tm.tm_min = tm.tm_sec = 0;
-	} else if (tm.tm_year > 207) {
-		tm.tm_year = 207;
-		tm.tm_mon = 11;
-		tm.tm_mday = 31;
-		tm.tm_hour = 23;
-		tm.tm_min = 59;
-		tm.tm_sec = 58;
-	}
-	*dtime = (zip_uint16_t)((tm.tm_hour << 11) | (tm.tm_min << 5) |
-	    (tm.tm_sec / 2));
-	*ddate = (zip_uint16_t)(((tm.tm_year - 80) << 9) |
-	    ((tm.tm_mon + 1) << 5) | tm.tm_mday);
-}
-
-static void
-packed_free(struct packed *pk, size_t n)
-{
-	size_t	 i;
-
-	for (i = 0; pk != NULL && i < n; i++)
-		free(pk[i].buf);
-	free(pk);
-}
-
-static int
-zip_entries(struct epub_writer *ep, char **out, size_t *outlen)
-{
-	zip_error_t	 err;
-	zip_source_t	*src, *fs;
-	zip_t		*za;
-	zip_stat_t	 st;
-	zip_int64_t	 idx;
-	zip_uint16_t	 dtime, ddate;
-	struct packed	*pk = NULL;
-	size_t		 i;
-	char		*data = NULL;
-	int		 rc = -1;
-
-	if (pack_entries(ep, &pk) == -1) {
-		packed_free(pk, ep->n);
-		return rc;
-	}
-	zip_error_init(&err);
-	if ((za = mem_archive(&src, &err)) == NULL)
-		goto fail;
-	dos_time(ep->b->epoch, &dtime, &ddate);
-	for (i = 0; i < ep->n; i++) {
-		if (ep->e[i].store)
-			fs = zip_source_buffer(za, ep->e[i].data,
-			    ep->e[i].len, 0);
-		else
-			fs = raw_source(za, &pk[i]);
-		if (fs == NULL)
-			goto zfail;
-		/* GUESS: the UTF-8 flag only on non-ASCII names, as every
-		 * libzip writes it (1.11 flags ASCII names given ENC_UTF_8). */
-		idx = zip_file_add(za, ep->e[i].name, fs, ZIP_FL_ENC_GUESS);
-		if (idx < 0) {
-			zip_source_free(fs);
-			goto zfail;
-		}
-		if (zip_set_file_compression(za, (zip_uint64_t)idx,
-		    ep->e[i].store ? ZIP_CM_STORE : pk[i].method, 0) ||
-		    zip_file_set_dostime(za, (zip_uint64_t)idx, dtime, ddate,
-		    0) == -1)
-			goto zfail;
-	}
-	if (zip_close(za) == -1)
-		goto zfail;
-	packed_free(pk, ep->n);
-	pk = NULL;
-	if (zip_source_stat(src, &st) == -1 || zip_source_open(src) == -1)
-		goto sfail;
-	data = xmalloc(st.size ? st.size : 1);
-	if (zip_source_read(src, data, st.size) != (zip_int64_t)st.size) {
-		zip_source_close(src);
-		goto sfail;
-	}
-	zip_source_close(src);
-	zip_source_free(src);
-	*out = data;
-	*outlen = st.size;
-	return 0;
-zfail:
-	diag_error(NULL, 0, 0, "cannot build the archive: %s",
-	    zip_strerror(za));
-	zip_discard(za);
-	packed_free(pk, ep->n);
-	zip_source_free(src);
-	return rc;
-sfail:
-	diag_error(NULL, 0, 0, "cannot read the archive back: %s",
-	    zip_error_strerror(zip_source_error(src)));
-	free(data);
-	zip_source_free(src);
-	return rc;
-fail:
-	diag_error(NULL, 0, 0, "cannot create the archive: %s",
-	    zip_error_strerror(&err));
-	zip_error_fini(&err);
-	packed_free(pk, ep->n);
-	return rc;
+	return serialize(p->gen(ctx, p->arg), 0, len);
 }
 
 int
@@ -1514,7 +1175,7 @@ epub_build(const struct book *b, const struct epub_opts *o, char **data,
 	add_guide(&ep, first);
 	add_xml(&ep, "EPUB/package.opf", ep.opf, 1);
 	ep.opf = NULL;
-	rc = zip_entries(&ep, data, len);
+	rc = archive_build(ep.e, ep.n, b->epoch, make_page, &ep, data, len);
 out:
 	if (ep.opf != NULL)
 		xmlFreeDoc(ep.opf);
@@ -1523,6 +1184,9 @@ out:
 		free(ep.e[i].data);
 	}
 	free(ep.e);
+	for (i = 0; i < ep.nlazy; i++)
+		free(ep.lazy[i]);
+	free(ep.lazy);
 	free(ep.groups);
 	return rc;
 }

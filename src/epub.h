@@ -1,6 +1,7 @@
 /*
  * EPUB 3 back end: the package document, navigation (nav.xhtml and the
- * EPUB 2 toc.ncx), generated pages and the zip container.
+ * EPUB 2 toc.ncx), generated pages, and their list of archive members
+ * (archive.h makes the zip container).
  */
 #ifndef GUIDEBOOK_EPUB_H
 #define GUIDEBOOK_EPUB_H

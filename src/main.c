@@ -445,6 +445,7 @@ main(int argc, char *argv[])
 	struct opts	 o;
 	struct book	 b;
 	struct bookindex ix;
+	struct book_walk walk = { NULL, NULL };
 	const char	*cmd;
 	char		*end;
 	time_t		 epoch;
@@ -582,16 +583,21 @@ main(int argc, char *argv[])
 	if (get_epoch(&epoch) == -1)
 		return EXIT_INPUT;
 
+	memset(&ix, 0, sizeof(ix));
+	if (!o.no_index && (strcmp(cmd, "epub") == 0 ||
+	    strcmp(cmd, "man") == 0)) {
+		walk.chapter = bookindex_chapter;
+		walk.ctx = bookindex_start();
+	}
 	if (strcmp(cmd, "render") == 0)
 		rc = book_load_single(&b, argc ? argv[0] : NULL, epoch);
 	else
 		rc = book_load(&b, argv[0], epoch, strcmp(cmd, "man") == 0 ?
-		    BOOK_MAN : 0);
-	memset(&ix, 0, sizeof(ix));
-	if (rc == 0 && !o.no_index && (strcmp(cmd, "epub") == 0 ||
-	    strcmp(cmd, "man") == 0)) {
-		bookindex_build(&b, &ix);
-		b.bookindex = &ix;
+		    BOOK_MAN : 0, walk.ctx != NULL ? &walk : NULL);
+	if (walk.ctx != NULL) {
+		bookindex_finish(walk.ctx, &ix);
+		if (rc == 0)
+			b.bookindex = &ix;
 	}
 	if (rc == 0) {
 		if (strcmp(cmd, "epub") == 0)

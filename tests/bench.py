@@ -61,6 +61,8 @@ MB = 1e6
 TOOLS = [
     ("guidebook-epub", "guidebook epub"),
     ("guidebook-man", "guidebook man"),
+    ("guidebook-epub-j1", "guidebook epub -j1"),
+    ("guidebook-man-j1", "guidebook man -j1"),
     ("pandoc-epub", "pandoc -t epub"),
     ("pandoc-man", "pandoc -t man"),
     ("lowdown-man", "lowdown -Tman"),
@@ -250,6 +252,10 @@ def commands(book, gb, out):
                            book.index],
         "guidebook-man": [gb, "man", "--strict", "-o", o + "-man",
                           book.index],
+        "guidebook-epub-j1": [gb, "epub", "--strict", "-j1", "-o",
+                              o + "-j1.epub", book.index],
+        "guidebook-man-j1": [gb, "man", "--strict", "-j1", "-o",
+                             o + "-j1-man", book.index],
         "pandoc-epub": ["pandoc", "-f", "commonmark", "--metadata", t,
                         "-o", o + "-pandoc.epub", book.allmd],
         "pandoc-man": ["pandoc", "-f", "commonmark", "-s", "-t", "man",
@@ -323,9 +329,10 @@ def instructions(book, tools, gb):
     cmds = commands(book, gb, out)
     res = {}
     for t in tools:
-        if not t.startswith("pandoc"):
+        # -j1 runs the same instructions on one thread.
+        if not t.startswith("pandoc") and not t.endswith("-j1"):
             res[t] = callgrind(t, cmds[t])
-            log("  %-15s %15s instructions" % (t, "{:,}".format(res[t])))
+            log("  %-17s %15s instructions" % (t, "{:,}".format(res[t])))
     return res
 
 
@@ -348,7 +355,7 @@ def measure(book, tools, gb, args):
         res[t]["est"] = statistics.median(s[0] for s in samples)
         res[t]["cpu_sum"] = 0.0
         res[t]["rss"] = [s[2] for s in samples]
-        log("  %-15s %8.3f s  %8.1f MB peak" % (
+        log("  %-17s %8.3f s  %8.1f MB peak" % (
             t, res[t]["est"], statistics.median(res[t]["rss"]) * 1024 / MB))
     # Wall time: interleaved rounds, the order rotated each round.
     jp = os.path.join(WORK, "hyperfine.json")
@@ -362,7 +369,7 @@ def measure(book, tools, gb, args):
             res[t]["wall"] += times
             res[t]["cpu_sum"] += cpu
     for t in tools:
-        log("  %-15s %8.3f s  median of %d runs" % (
+        log("  %-17s %8.3f s  median of %d runs" % (
             t, statistics.median(res[t]["wall"]), len(res[t]["wall"])))
     return res
 
@@ -374,6 +381,11 @@ def check_output(book):
     if not os.path.getsize(out + ".epub") or len(os.listdir(pages)) \
             < book.chapters + 1:
         die("guidebook wrote no EPUB or too few man pages for " + book.name)
+    if os.path.exists(out + "-j1.epub"):
+        with open(out + ".epub", "rb") as a, open(out + "-j1.epub", "rb") as b:
+            if a.read() != b.read():
+                die("-j1 wrote another EPUB than -j%d for %s" % (
+                    os.cpu_count() or 1, book.name))
 
 
 # --------------------------------------------------------------- report
@@ -512,6 +524,18 @@ def goals(results, books, scales, insns, base_kb):
         out.append("- the whole book (the EPUB) within twice the "
                    "cmark-to-HTML floor (guidebook ÷ cmark, wall): %s; "
                    "%s.%s" % (goal(ok_all), ", ".join(lines), extra))
+    lines = []
+    for name in books:
+        rows = results[name]
+        for t in ("guidebook-epub", "guidebook-man"):
+            if have(rows, t, t + "-j1"):
+                lines.append("%s %s %.2f×" % (
+                    name, t.split("-")[1],
+                    rows[t + "-j1"]["wall"] / rows[t]["wall"]))
+    if lines:
+        out.append("- what the threads buy (wall time of `-j1` ÷ the "
+                   "default `-j%d`; above 1: the threads pay): %s." % (
+                       os.cpu_count() or 1, ", ".join(lines)))
     if len(scales) >= 2:
         lo, hi = "x%d" % scales[0], "x%d" % scales[-1]
         k = scales[-1] // scales[0]
@@ -646,7 +670,7 @@ def dpkg_version(pkg):
 STAGES = (
     ("reading the book (`book_load`)", "book_load", 0),
     ("parsing Markdown with libcmark (`tree_parse`)", "tree_parse", 1),
-    ("the back-of-book index (`bookindex_build`)", "bookindex_build", 0),
+    ("the back-of-book index (`bookindex_chapter`)", "bookindex_chapter", 1),
     ("making and packing the pages (`pack_job`)", "pack_job", 0),
     ("building XHTML trees in libxml2 (`xhtml_render`)", "xhtml_render", 1),
     ("highlighting code (`highlight`)", "highlight", 2),

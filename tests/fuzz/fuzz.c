@@ -224,23 +224,28 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct book	 b;
 #if defined(FUZZ_epub)
 	struct bookindex ix;
+	struct book_walk walk;
 	struct epub_opts o = { 2 };
 	char		*index, *out;
 	size_t		 len;
+	int		 rc;
 
 	write_book(data, size);
 	index = xasprintf("%s/README.md", dir);
 	diag_errors = 0;
-	if (book_load(&b, index, 1767225600, BOOK_MAN) == 0) {
-		bookindex_build(&b, &ix);
+	walk.chapter = bookindex_chapter;
+	walk.ctx = bookindex_start();
+	rc = book_load(&b, index, 1767225600, BOOK_MAN, &walk);
+	bookindex_finish(walk.ctx, &ix);
+	if (rc == 0) {
 		b.bookindex = &ix;
 		if (epub_build(&b, &o, &out, &len) == 0) {
 			check_epub(out, len);
 			free(out);
 		}
 		b.bookindex = NULL;
-		bookindex_free(&ix);
 	}
+	bookindex_free(&ix);
 	book_free(&b);
 	free(index);
 #else
