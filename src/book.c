@@ -354,6 +354,7 @@ book_free(struct book *b)
 	for (i = 0; i < b->nimages; i++)
 		image_free(b->images[i]);
 	free(b->images);
+	free(b->files);
 	if (b->html_doc != NULL)
 		xmlFreeDoc(b->html_doc);
 	for (i = 0; i < b->nfm_unknown; i++)
@@ -414,6 +415,8 @@ load_chapters(struct book *b, const struct book_walk *walk)
 	return rc;
 }
 
+static void	note_files(struct book *);
+
 int
 book_load(struct book *b, const char *path, time_t epoch, int flags,
     const struct book_walk *walk)
@@ -446,7 +449,41 @@ book_load(struct book *b, const char *path, time_t epoch, int flags,
 	doc_resolve(b, &b->summary);
 	for (i = 0; i < b->nchapters; i++)
 		doc_resolve(b, &b->chapters[i]);
+	note_files(b);
 	return rc == -1 || diag_errors ? -1 : 0;
+}
+
+/* An input file of the book and its identity (book_input). */
+struct book_file {
+	dev_t		 dev;
+	ino_t		 ino;
+	const char	*path;		/* the book's */
+};
+
+static void
+file_note(struct book *b, const char *path)
+{
+	struct stat	 st;
+
+	if (path == NULL || stat(path, &st) == -1)
+		return;
+	b->files = xreallocarray(b->files, b->nfiles + 1, sizeof(*b->files));
+	b->files[b->nfiles].dev = st.st_dev;
+	b->files[b->nfiles].ino = st.st_ino;
+	b->files[b->nfiles++].path = path;
+}
+
+/* The identities of the index, the chapters and the images. */
+static void
+note_files(struct book *b)
+{
+	size_t	 i;
+
+	file_note(b, b->summary.path);
+	for (i = 0; i < b->nchapters; i++)
+		file_note(b, b->chapters[i].path);
+	for (i = 0; i < b->nimages; i++)
+		file_note(b, b->images[i]->path);
 }
 
 /* Is st the file at path?  (path may be NULL.) */
@@ -459,6 +496,10 @@ same_file(const struct stat *st, const char *path)
 	    other.st_dev == st->st_dev && other.st_ino == st->st_ino;
 }
 
+/*
+ * The stylesheet and the cover are looked at each time: main.c may
+ * replace the stylesheet after loading (--stylesheet).
+ */
 const char *
 book_input(const struct book *b, const char *path)
 {
@@ -467,18 +508,14 @@ book_input(const struct book *b, const char *path)
 
 	if (stat(path, &st) == -1 || !S_ISREG(st.st_mode))
 		return NULL;
-	if (same_file(&st, b->summary.path))
-		return b->summary.path;
-	for (i = 0; i < b->nchapters; i++)
-		if (same_file(&st, b->chapters[i].path))
-			return b->chapters[i].path;
+	for (i = 0; i < b->nfiles; i++)
+		if (b->files[i].dev == st.st_dev &&
+		    b->files[i].ino == st.st_ino)
+			return b->files[i].path;
 	if (same_file(&st, b->stylesheet))
 		return b->stylesheet;
 	if (same_file(&st, b->cover))
 		return b->cover;
-	for (i = 0; i < b->nimages; i++)
-		if (same_file(&st, b->images[i]->path))
-			return b->images[i]->path;
 	return NULL;
 }
 

@@ -40,6 +40,7 @@ enum link_kind {
 
 struct doc;
 struct codeinfo;
+struct book_file;
 struct html;
 struct _xmlDoc;
 
@@ -142,6 +143,8 @@ struct book {
 	char		*cover;		/* path relative to cwd, or NULL */
 	struct image	**images;	/* in order of first use */
 	size_t		 nimages;
+	struct book_file *files;	/* the input files, for book_input */
+	size_t		 nfiles;
 	struct _xmlDoc	*html_doc;	/* raw HTML's sanitised nodes */
 	time_t		 epoch;		/* SOURCE_DATE_EPOCH or now */
 	char		**fm_unknown;	/* front-matter keys warned about */
@@ -191,6 +194,8 @@ void	book_free(struct book *);
 /*
  * The input of the book (index, chapter, stylesheet, cover, image) that
  * path is the same file as, or NULL: outputs never overwrite inputs.
+ * The identities of the index, the chapters and the images are taken
+ * once, at the end of book_load.
  */
 const char	*book_input(const struct book *, const char *path);
 

@@ -263,6 +263,7 @@ selected(const struct opts *o, const struct doc *d)
 struct page {
 	char		*path;
 	struct buf	 text;
+	const struct doc *doc;		/* to render into text, or NULL */
 };
 
 static void
@@ -271,22 +272,55 @@ page_add(struct page **pages, size_t *n, const char *dir, const char *name)
 	*pages = xreallocarray(*pages, *n + 1, sizeof(**pages));
 	(*pages)[*n].path = xasprintf("%s/%s.7", dir, name);
 	memset(&(*pages)[*n].text, 0, sizeof((*pages)[*n].text));
+	(*pages)[*n].doc = NULL;
 	++*n;
 }
 
-/* The pages of d: its own and one .so page per alias. */
+/* The pages of d: its own (rendered later) and one .so page per alias. */
 static void
-man_doc(const struct book *b, const struct doc *d, const char *dir,
-    struct page **pages, size_t *n)
+man_doc(const struct doc *d, const char *dir, struct page **pages,
+    size_t *n)
 {
 	size_t	 i;
 
 	page_add(pages, n, dir, d->man);
-	roff_page(b, d, &(*pages)[*n - 1].text);
+	(*pages)[*n - 1].doc = d;
 	for (i = 0; i < d->naliases; i++) {
 		page_add(pages, n, dir, d->aliases[i]);
 		roff_alias(d, &(*pages)[*n - 1].text);
 	}
+}
+
+struct man_jobs {
+	const struct book	*b;
+	struct page		*pages;
+};
+
+/* Pool job: render page k if it is a document's own page. */
+static void
+man_job(void *arg, size_t k)
+{
+	struct man_jobs	*mj = arg;
+	struct page	*p = &mj->pages[k];
+
+	if (p->doc != NULL)
+		roff_page(mj->b, p->doc, &p->text);
+}
+
+/* Render the documents' pages on the pool, the longest first. */
+static void
+man_render(const struct book *b, struct page *pages, size_t n)
+{
+	struct man_jobs	 mj = { b, pages };
+	size_t		*weight, *order, k;
+
+	weight = xcalloc(n ? n : 1, sizeof(*weight));
+	for (k = 0; k < n; k++)
+		weight[k] = pages[k].doc != NULL ? pages[k].doc->len : 0;
+	order = pool_order(weight, n);
+	pool_run(n, order, man_job, &mj);
+	free(order);
+	free(weight);
 }
 
 /* The chapter index of d, or nchapters for the index document. */
@@ -347,7 +381,7 @@ cmd_man(struct book *b, const struct opts *o)
 
 		if (!selected(o, d))
 			continue;
-		man_doc(b, d, dir, &pages, &n);
+		man_doc(d, dir, &pages, &n);
 		used[doc_slot(b, d)] = 1;
 		used[b->nchapters] = 1;		/* metadata */
 		for (j = 0; j < d->nsee_also; j++)
@@ -355,6 +389,7 @@ cmd_man(struct book *b, const struct opts *o)
 		if (i == 0)
 			memset(used, 1, b->nchapters + 1);
 	}
+	man_render(b, pages, n);
 	for (i = 0; i < n && rc == 0; i++)
 		if (refuse_input(b, pages[i].path) == -1)
 			rc = RC_USAGE;

@@ -754,8 +754,11 @@ def outputs_never_replace_inputs():
         os.symlink(index, os.path.join(tmp, "alias.md"))
         chapter = os.path.join(src, "guide", "reading.md")
         image = os.path.join(src, "images", "sidebar.png")
+        css = os.path.join(tmp, "book.css")
+        with open(css, "w") as f:
+            f.write("p { margin: 0; }\n")
         before = {}
-        for p in (index, chapter, image):
+        for p in (index, chapter, image, css):
             with open(p, "rb") as f:
                 before[p] = f.read()
         for args in (["epub", "-o", index, index],
@@ -763,7 +766,8 @@ def outputs_never_replace_inputs():
                      ["epub", "-o", chapter, index],
                      ["epub", "-o", image, index],
                      ["epub", "--depfile", chapter, "-o", tmp + "/b.epub",
-                      index]):
+                      index],
+                     ["epub", "--stylesheet", css, "-o", css, index]):
             r = run([GB] + args)
             if r.returncode != 2 or b"an input of the book" not in \
                     r.stderr:
