@@ -14,7 +14,12 @@
 #include "pool.h"
 #include "util.h"
 
-#define DEFLATE_LEVEL	5
+/*
+ * zlib's level 3 (its fast strategy) against 5 (lazy matching): the
+ * guides' EPUB takes 13% fewer instructions for 7% more bytes (742 KB
+ * against 693 KB); level 1 saves 1% more for 16% more bytes.
+ */
+#define DEFLATE_LEVEL	3
 
 struct packed {
 	char		*buf;		/* the member's bytes as stored */

@@ -1,9 +1,11 @@
 /*
- * EPUB 3 writer.  Every XML file is a libxml2 tree; the archive is
- * built in memory by archive.c (mimetype first and stored, timestamps
- * from the book's epoch in UTC) so that callers decide where the bytes
- * go.  Generated pages: cover, title page, nav (the contents page, in
- * the spine) and one page per part.
+ * EPUB 3 writer.  The package document, the navigation and every page
+ * are libxml2 trees (the SVG figures come from diagram.c, a WebP's
+ * fallback from a fixed template with its one text escaped).  The
+ * archive is built in memory by archive.c (mimetype first and stored,
+ * timestamps from the book's epoch in UTC) so that callers decide
+ * where the bytes go.  Generated pages: cover, title page, nav (the
+ * contents page, in the spine) and one page per part.
  */
 #include <ctype.h>
 #include <stdlib.h>
@@ -77,10 +79,15 @@ struct epub_writer;
 /* Builds a page when the archive asks for its bytes (caller frees). */
 typedef xmlDocPtr (*page_fn)(const struct epub_writer *, const void *arg);
 
-/* A page built on demand: the arg of its archive member. */
+/*
+ * A member made on demand, on the pool (the arg of its archive member):
+ * a page gen builds, or a figure drawn from its text.
+ */
 struct lazy_page {
-	page_fn		 gen;
+	page_fn		 gen;		/* a page, or NULL: a figure */
 	const void	*arg;
+	char		*drawing;	/* a figure's text (owned) */
+	const char	*caption;	/* and caption (the book's), or NULL */
 };
 
 /* One page of the index: the terms filed under a letter. */
@@ -211,18 +218,14 @@ add_page(struct epub_writer *ep, const char *id, const char *href, xmlDocPtr doc
  * A page of the spine built only when the archive is written, so that
  * one chapter at a time is in memory however long the book.
  */
-static void
-add_lazy_page(struct epub_writer *ep, const char *id, const char *href, page_fn gen,
-    const void *arg, size_t weight)
+/* A member EPUB/href made on demand; the caller fills in what. */
+static struct lazy_page *
+add_lazy(struct epub_writer *ep, const char *href, size_t weight)
 {
 	struct lazy_page	*p;
 	char			*name;
 
-	manifest_item(ep, id, href, "application/xhtml+xml", NULL);
-	spine_item(ep, id);
-	p = xmalloc(sizeof(*p));
-	p->gen = gen;
-	p->arg = arg;
+	p = xcalloc(1, sizeof(*p));
 	ep->lazy = xreallocarray(ep->lazy, ep->nlazy + 1, sizeof(*ep->lazy));
 	ep->lazy[ep->nlazy++] = p;
 	name = xasprintf("EPUB/%s", href);
@@ -230,6 +233,20 @@ add_lazy_page(struct epub_writer *ep, const char *id, const char *href, page_fn 
 	ep->e[ep->n - 1].arg = p;
 	ep->e[ep->n - 1].weight = weight;
 	free(name);
+	return p;
+}
+
+static void
+add_lazy_page(struct epub_writer *ep, const char *id, const char *href, page_fn gen,
+    const void *arg, size_t weight)
+{
+	struct lazy_page	*p;
+
+	manifest_item(ep, id, href, "application/xhtml+xml", NULL);
+	spine_item(ep, id);
+	p = add_lazy(ep, href, weight);
+	p->gen = gen;
+	p->arg = arg;
 }
 
 static void
@@ -985,11 +1002,9 @@ add_doc_figures(struct epub_writer *ep, const struct doc *d)
 	cmark_event_type	 ev;
 	cmark_node		*n;
 	const struct codeinfo	*ci;
-	struct diagram		*dg;
-	struct buf		 svg = { NULL, 0, 0 };
+	struct lazy_page	*p;
 	const char		*lit;
-	char			*name, *entry, *id;
-	size_t			 len;
+	char			*name, *id;
 
 	doc_open(d);
 	it = cmark_iter_new(d->root);
@@ -999,17 +1014,14 @@ add_doc_figures(struct epub_writer *ep, const struct doc *d)
 		    ci->kind != CODE_DIAGRAM)
 			continue;
 		lit = cmark_node_get_literal(n);
-		dg = diagram_parse(lit, strlen(lit));
-		diagram_svg(dg, ci->caption, &svg);
-		diagram_free(dg);
 		name = xhtml_figure_name(d, ci);
 		id = xasprintf("figure-%zu-%zu", d->number, ci->figure);
 		manifest_item(ep, id, name, "image/svg+xml", NULL);
-		entry = xasprintf("EPUB/%s", name);
-		len = svg.len;
-		add_entry(ep, entry, buf_take(&svg), len, 0);
+		/* Weight: an SVG takes about 20 times a page's work a byte. */
+		p = add_lazy(ep, name, 20 * strlen(lit ? lit : ""));
+		p->drawing = xstrdup(lit ? lit : "");
+		p->caption = ci->caption;
 		ep->figures++;
-		free(entry);
 		free(name);
 		free(id);
 	}
@@ -1123,14 +1135,23 @@ add_guide(struct epub_writer *ep, const char *first)
 	}
 }
 
-/* Make a page on demand (archive_make_fn): on a thread of the pool. */
+/* Make a member on demand (archive_make_fn): on a thread of the pool. */
 static char *
-make_page(void *ctx, const void *arg, size_t *len)
+make_member(void *ctx, const void *arg, size_t *len)
 {
 	const struct lazy_page	*p = arg;
+	struct diagram		*dg;
+	struct buf		 svg = { NULL, 0, 0 };
 
-	xhtml_quiet();
-	return serialize(p->gen(ctx, p->arg), 0, len);
+	if (p->gen != NULL) {
+		xhtml_quiet();
+		return serialize(p->gen(ctx, p->arg), 0, len);
+	}
+	dg = diagram_parse(p->drawing, strlen(p->drawing));
+	diagram_svg(dg, p->caption, &svg);
+	diagram_free(dg);
+	*len = svg.len;
+	return svg.ptr != NULL ? buf_take(&svg) : xstrdup("");
 }
 
 int
@@ -1175,7 +1196,7 @@ epub_build(const struct book *b, const struct epub_opts *o, char **data,
 	add_guide(&ep, first);
 	add_xml(&ep, "EPUB/package.opf", ep.opf, 1);
 	ep.opf = NULL;
-	rc = archive_build(ep.e, ep.n, b->epoch, make_page, &ep, data, len);
+	rc = archive_build(ep.e, ep.n, b->epoch, make_member, &ep, data, len);
 out:
 	if (ep.opf != NULL)
 		xmlFreeDoc(ep.opf);
@@ -1184,8 +1205,10 @@ out:
 		free(ep.e[i].data);
 	}
 	free(ep.e);
-	for (i = 0; i < ep.nlazy; i++)
+	for (i = 0; i < ep.nlazy; i++) {
+		free(ep.lazy[i]->drawing);
 		free(ep.lazy[i]);
+	}
 	free(ep.lazy);
 	free(ep.groups);
 	return rc;
