@@ -242,7 +242,7 @@ codeinfo_parse(const char *path, const char *text, cmark_node *n,
     struct codeinfo *ci)
 {
 	const char	*info = cmark_node_get_fence_info(n);
-	const char	*s, *val;
+	const char	*s, *val, *lit;
 	struct info_at	 at;
 	size_t		 len, vlen;
 	int		 rc = 0;
@@ -261,8 +261,11 @@ codeinfo_parse(const char *path, const char *text, cmark_node *n,
 		ci->kind = CODE_PYCON;
 	else if (strcmp(ci->lang, "output") == 0)
 		ci->kind = CODE_OUTPUT;
-	else if (strcmp(ci->lang, "diagram") == 0)
+	else if (strcmp(ci->lang, "diagram") == 0) {
 		ci->kind = CODE_DIAGRAM;
+		lit = cmark_node_get_literal(n);
+		ci->drawing = xstrdup(lit != NULL ? lit : "");
+	}
 	/* Other languages' attributes belong to other tools: not ours. */
 	if (ci->kind == CODE_TEXT || strcmp(ci->lang, "py") == 0 ||
 	    info[strcspn(info, " \t,{")] == ',')
@@ -297,6 +300,7 @@ codeinfo_free(struct codeinfo *ci)
 	free(ci->label);
 	free(ci->caption);
 	free(ci->id);
+	free(ci->drawing);
 }
 
 int

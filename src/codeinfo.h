@@ -52,6 +52,8 @@ struct codeinfo {
 	char		*caption;	/* diagram: caption, or NULL */
 	char		*id;		/* diagram: anchor in its document */
 	size_t		 figure;	/* diagram: number in the chapter */
+	char		*drawing;	/* diagram: its text, kept for the
+					   EPUB's SVG files */
 	int		 bad;		/* an error was reported on it */
 	int		 line;		/* where the block starts */
 	int		 col;

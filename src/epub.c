@@ -86,7 +86,7 @@ typedef xmlDocPtr (*page_fn)(const struct epub_writer *, const void *arg);
 struct lazy_page {
 	page_fn		 gen;		/* a page, or NULL: a figure */
 	const void	*arg;
-	char		*drawing;	/* a figure's text (owned) */
+	const char	*drawing;	/* a figure's text (the book's) */
 	const char	*caption;	/* and caption (the book's), or NULL */
 };
 
@@ -978,55 +978,35 @@ webp_fallback(struct epub_writer *ep, const struct image *im)
 	free(entry);
 }
 
-/* Does d hold a diagram? */
-static int
-has_figures(const struct doc *d)
-{
-	size_t	 i;
-
-	for (i = 0; i < d->nblocks; i++)
-		if (d->blocks[i].kind == CODE_DIAGRAM)
-			return 1;
-	return 0;
-}
-
 /*
  * The figures of one document: each diagram block as an SVG file, its
- * <title> the caption.  The chapter pages refer to them by
+ * <title> the caption, drawn on the pool from the text the loader kept
+ * (no tree needed).  The chapter pages refer to them by
  * xhtml_figure_name.
  */
 static void
 add_doc_figures(struct epub_writer *ep, const struct doc *d)
 {
-	cmark_iter		*it;
-	cmark_event_type	 ev;
-	cmark_node		*n;
 	const struct codeinfo	*ci;
 	struct lazy_page	*p;
-	const char		*lit;
 	char			*name, *id;
+	size_t			 i;
 
-	doc_open(d);
-	it = cmark_iter_new(d->root);
-	while ((ev = cmark_iter_next(it)) != CMARK_EVENT_DONE) {
-		n = cmark_iter_get_node(it);
-		if (ev != CMARK_EVENT_ENTER || (ci = node_code(n)) == NULL ||
-		    ci->kind != CODE_DIAGRAM)
+	for (i = 0; i < d->nblocks; i++) {
+		ci = &d->blocks[i];
+		if (ci->kind != CODE_DIAGRAM)
 			continue;
-		lit = cmark_node_get_literal(n);
 		name = xhtml_figure_name(d, ci);
 		id = xasprintf("figure-%zu-%zu", d->number, ci->figure);
 		manifest_item(ep, id, name, "image/svg+xml", NULL);
 		/* Weight: an SVG takes about 20 times a page's work a byte. */
-		p = add_lazy(ep, name, 20 * strlen(lit ? lit : ""));
-		p->drawing = xstrdup(lit ? lit : "");
+		p = add_lazy(ep, name, 20 * strlen(ci->drawing));
+		p->drawing = ci->drawing;
 		p->caption = ci->caption;
 		ep->figures++;
 		free(name);
 		free(id);
 	}
-	cmark_iter_free(it);
-	doc_close(d);
 }
 
 static void
@@ -1035,11 +1015,9 @@ add_figures(struct epub_writer *ep)
 	const struct book	*b = ep->b;
 	size_t			 i;
 
-	if (has_figures(&b->summary))
-		add_doc_figures(ep, &b->summary);
+	add_doc_figures(ep, &b->summary);
 	for (i = 0; i < b->nchapters; i++)
-		if (has_figures(&b->chapters[i]))
-			add_doc_figures(ep, &b->chapters[i]);
+		add_doc_figures(ep, &b->chapters[i]);
 }
 
 /* The book's images; compressed formats are stored, SVG deflated. */
@@ -1205,10 +1183,8 @@ out:
 		free(ep.e[i].data);
 	}
 	free(ep.e);
-	for (i = 0; i < ep.nlazy; i++) {
-		free(ep.lazy[i]->drawing);
+	for (i = 0; i < ep.nlazy; i++)
 		free(ep.lazy[i]);
-	}
 	free(ep.lazy);
 	free(ep.groups);
 	return rc;

@@ -199,35 +199,37 @@ def pdf_rows(pdf):
     return pages, rows
 
 
+def consume(rows, i, want):
+    """The rows from rows[i] whose text (blanks removed) is exactly
+    want, and the index after them; None when they are not."""
+    got, used = "", []
+    while got != want:
+        if i >= len(rows):
+            return None
+        cand = got + rows[i]["nows"]
+        if not want.startswith(cand) or cand == got:
+            return None
+        got = cand
+        used.append(rows[i])
+        i += 1
+    return used, i
+
+
 def match_lines(rows, i, lines):
     """Rows of each line when the block starts at rows[i], or None."""
     out = []
     for _, _, want in lines:
-        got, used = "", []
-        while got != want:
-            if i >= len(rows):
-                return None
-            cand = got + rows[i]["nows"]
-            if not want.startswith(cand) or cand == got:
-                return None
-            got = cand
-            used.append(rows[i])
-            i += 1
+        m = consume(rows, i, want)
+        if m is None:
+            return None
+        used, i = m
         out.append(used)
     return out, i
 
 
 def match_caption(rows, i, caption):
-    got = ""
-    while got != caption:
-        if i >= len(rows):
-            return None
-        cand = got + rows[i]["nows"]
-        if not caption.startswith(cand) or cand == got:
-            return None
-        got = cand
-        i += 1
-    return i
+    m = consume(rows, i, caption)
+    return None if m is None else m[1]
 
 
 def check_code(item, found, report):
